@@ -1,0 +1,237 @@
+"""One AMI connection to Asterisk, on top of panoramisk.
+
+panoramisk reconnects by itself, but its callbacks are fire-and-forget, its
+actions have no deadline and it re-sends unanswered actions after a reconnect.
+This wrapper fixes those three: callbacks only enqueue, every action has a
+deadline, nothing is re-sent (the caller saw a timeout and the server resyncs
+from Asterisk after each reconnect), and a ping that gets no reply in time
+drops the link so it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+import structlog
+from panoramisk import Manager
+from panoramisk.message import Message
+
+from acd.ami.events import SUBSCRIBED_EVENTS
+from acd.config import AmiSettings
+
+log = structlog.get_logger(__name__)
+
+
+class AmiError(Exception):
+    """An AMI action failed; `code` is part of the API."""
+
+    code = "ami_error"
+
+
+class AmiUnavailable(AmiError):
+    code = "ami_unavailable"
+
+
+class AmiTimeout(AmiError):
+    code = "ami_timeout"
+
+
+class AmiActionFailed(AmiError):
+    code = "ami_action_failed"
+
+    def __init__(self, action: str, reply: Message) -> None:
+        super().__init__(f"{action}: {reply.get('Message', 'failed')}")
+        self.reply = reply
+
+
+class _Everything:
+    """Tells panoramisk that every action may be forgotten on reconnect."""
+
+    def __contains__(self, _: object) -> bool:
+        return True
+
+
+class AmiLink:
+    """Status markers the client puts on the event queue, between AMI events."""
+
+    class Up:
+        """Logged in (first time or after a reconnect): time to resync."""
+
+    class Down:
+        """The link dropped; panoramisk reconnects."""
+
+    class LoginRefused:
+        """Asterisk refused the username or secret."""
+
+
+class _Manager(Manager):  # type: ignore[misc]
+    """panoramisk's Manager, reporting a refused login (it stays silent)."""
+
+    def __init__(self, *, on_login_refused: Callable[[], None], **config: Any) -> None:
+        super().__init__(**config)
+        self._on_login_refused = on_login_refused
+
+    def login(self, future: asyncio.Future[Message]) -> bool:
+        authenticated: bool = super().login(future)
+        if not authenticated:
+            self._on_login_refused()
+        return authenticated
+
+
+class AmiClient:
+    """Connects, keeps the link alive, and feeds every event into `sink`.
+
+    `sink` is the single queue the telephony service consumes; panoramisk
+    callbacks only put onto it (one writer for live state).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        username: str,
+        secret: str,
+        sink: Callable[[Any], None],
+        action_timeout: float = 5.0,
+        ping_interval: float = 5.0,
+        ping_timeout: float = 3.0,
+        reconnect_delay: float = 1.0,
+        events: Collection[str] | None = SUBSCRIBED_EVENTS,
+    ) -> None:
+        self._sink = sink
+        # Only these events are sent by Asterisk on this session (None: all of them).
+        self._events = events
+        self._filter_task: asyncio.Task[None] | None = None
+        self._action_timeout = action_timeout
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout
+        self._connected = asyncio.Event()
+        self._ping_task: asyncio.Task[None] | None = None
+        self._manager = _Manager(
+            host=host,
+            port=port,
+            username=username,
+            secret=secret,
+            # The ping below replaces panoramisk's, which never checks the reply.
+            ping_delay=10**6,
+            ping_interval=10**6,
+            reconnect_timeout=max(1, round(reconnect_delay)),
+            forgetable_actions=_Everything(),
+            on_login=self._on_login,
+            on_disconnect=self._on_disconnect,
+            on_login_refused=self._on_login_refused,
+        )
+        self._manager.register_event("*", self._on_event)
+
+    @classmethod
+    def from_settings(cls, settings: AmiSettings, sink: Callable[[Any], None]) -> AmiClient:
+        """A client for the Asterisk `settings` describe (the secret read from its file)."""
+        return cls(
+            host=settings.host,
+            port=settings.port,
+            username=settings.username,
+            secret=settings.resolved_secret(),
+            sink=sink,
+            action_timeout=settings.action_timeout,
+            ping_interval=settings.ping_interval,
+            ping_timeout=settings.ping_timeout,
+            reconnect_delay=settings.reconnect_delay,
+        )
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def start(self) -> None:
+        """Start connecting; returns at once (see `wait_connected`)."""
+        self._manager.loop = asyncio.get_running_loop()
+        self._manager.connect()
+        self._ping_task = asyncio.create_task(self._keep_alive(), name="ami-ping")
+
+    async def wait_connected(self, timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            await self._connected.wait()
+
+    async def close(self) -> None:
+        for task in (self._ping_task, self._filter_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._connected.clear()
+        # Stop panoramisk from reconnecting once we close on purpose.
+        self._manager.connection_lost = lambda exc: None
+        self._manager.close()
+
+    async def send(self, action: Mapping[str, Any], timeout: float | None = None) -> Any:
+        """Send one action and return its reply (a list for multi-reply actions).
+
+        Raises AmiUnavailable when not logged in, AmiTimeout past the deadline,
+        AmiActionFailed when Asterisk answers with an error.
+        """
+        if not self.connected:
+            raise AmiUnavailable(f"{action.get('Action')}: not connected to Asterisk")
+        name = str(action.get("Action"))
+        try:
+            async with asyncio.timeout(timeout or self._action_timeout):
+                reply = await self._manager.send_action(dict(action))
+        except TimeoutError:
+            raise AmiTimeout(
+                f"{name}: no reply within {timeout or self._action_timeout}s"
+            ) from None
+        first = reply[0] if isinstance(reply, list) else reply
+        if not first.success:
+            raise AmiActionFailed(name, first)
+        return reply
+
+    def _on_event(self, _: Manager, message: Message) -> None:
+        self._sink(message)
+
+    def _on_login(self, _: Manager) -> None:
+        self._connected.set()
+        log.info("ami_connected")
+        if self._events is not None:
+            # A session's filters do not survive a reconnect: set them at every login.
+            self._filter_task = asyncio.get_running_loop().create_task(self._subscribe())
+        self._sink(AmiLink.Up())
+
+    async def _subscribe(self) -> None:
+        assert self._events is not None
+        # One include filter (a regex on the event's text): every other event is dropped
+        # by Asterisk before it is formatted for this session.
+        names = "|".join(sorted(self._events))
+        try:
+            await self.send(
+                {"Action": "Filter", "Operation": "Add", "Filter": f"Event: ({names})[[:space:]]"}
+            )
+        except AmiError as exc:
+            log.warning("ami_filter_failed", error=str(exc))
+
+    def _on_login_refused(self) -> None:
+        log.error("ami_login_refused", hint="check ami.username and the AMI secret")
+        self._sink(AmiLink.LoginRefused())
+
+    def _on_disconnect(self, _: Manager, exc: Exception | None) -> None:
+        was_connected = self.connected
+        self._connected.clear()
+        if was_connected:
+            log.warning("ami_disconnected", reason=str(exc) if exc else None)
+            self._sink(AmiLink.Down())
+
+    async def _keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(self._ping_interval)
+            if not self.connected:
+                continue
+            try:
+                await self.send({"Action": "Ping"}, timeout=self._ping_timeout)
+            except AmiError as exc:
+                log.warning("ami_ping_failed", error=str(exc))
+                protocol = self._manager.protocol
+                if protocol is not None and protocol.transport is not None:
+                    # Dropping the transport makes panoramisk reconnect.
+                    protocol.transport.abort()

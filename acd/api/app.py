@@ -1,0 +1,308 @@
+"""HTTP API and WebSocket: the only module tree that imports aiohttp's server side.
+
+Errors are answered as application/problem+json with a stable `code`; the
+mapping from codes to HTTP statuses lives here and nowhere else.
+
+Routes are split by concern: this module holds the live call and agent API and the
+error mapping, `crm_routes` the CRM (customers, cases, tasks, notifications),
+`live` the WebSocket and `pages` the agent desktop and wallboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from acd import routing
+from acd.ami.client import AmiError
+from acd.api import crm_routes, live, pages
+from acd.api.common import (
+    BUS,
+    CENTRE,
+    CRM,
+    TELEPHONY,
+    BadRequest,
+    agent_json,
+    body_of,
+    call_json,
+    int_param,
+    json_response,
+    text_field,
+    to_json,
+)
+from acd.bus import EventBus
+from acd.centre import Centre
+from acd.telephony.service import TelephonyError, TelephonyService
+from crm.errors import CrmError, NotFound
+from crm.service import CrmService
+
+# Stable error codes -> HTTP status. Codes not listed: 409 for a refused command,
+# 502 for an AMI failure.
+_STATUS_BY_CODE = {
+    "unknown_agent": 404,
+    "unknown_call": 404,
+    "unknown_queue": 404,
+    "invalid_request": 400,
+    "ami_unavailable": 503,
+    "ami_timeout": 504,
+    # CRM
+    "unknown_customer": 404,
+    "unknown_case": 404,
+    "unknown_task": 404,
+    "unknown_notification": 404,
+    "not_found": 404,
+    "invalid_value": 422,
+    "invalid_email": 422,
+    "invalid_phone_number": 422,
+    "intake_invalid": 422,
+    "intake_answer_missing": 422,
+    "intake_answer_invalid": 422,
+    "intake_unknown_question": 422,
+    "unknown_intake_script": 422,
+    "case_closed": 409,
+    "invalid_transition": 409,
+    "escalation_not_possible": 409,
+    "agent_queue_full": 409,
+    "duplicate_account_number": 409,
+}
+
+
+def _problem(
+    status: int, code: str, detail: str, extra: dict[str, Any] | None = None
+) -> web.Response:
+    problem = {
+        "type": "about:blank",
+        "title": code.replace("_", " "),
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    # Extension members (the question or field at fault) never hide the standard ones.
+    for key, value in (extra or {}).items():
+        problem.setdefault(key, value)
+    return web.json_response(
+        problem,
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
+@web.middleware
+async def problem_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except (routing.RoutingError, TelephonyError) as exc:
+        code = getattr(exc, "code", "conflict")
+        return _problem(_STATUS_BY_CODE.get(code, 409), code, str(exc))
+    except NotFound as exc:
+        return _problem(404, exc.code, exc.message)
+    except CrmError as exc:
+        # Details name the field or question at fault, so a form can point at it.
+        return _problem(
+            _STATUS_BY_CODE.get(exc.code, 409), exc.code, exc.message, to_json(exc.details)
+        )
+    except BadRequest as exc:
+        return _problem(400, "invalid_request", str(exc))
+    except AmiError as exc:
+        return _problem(_STATUS_BY_CODE.get(exc.code, 502), exc.code, str(exc))
+    except web.HTTPException as exc:
+        # Unknown API routes and methods answer problem+json too; pages keep aiohttp's.
+        if not request.path.startswith("/api/") or exc.status < 400:
+            raise
+        code = {404: "unknown_route", 405: "method_not_allowed"}.get(exc.status, "invalid_request")
+        return _problem(exc.status, code, f"{request.method} {request.path}: {exc.reason}")
+
+
+# --- health, live state ------------------------------------------------------------
+
+
+async def health(request: web.Request) -> web.Response:
+    telephony = request.app[TELEPHONY]
+    connected = telephony.ami is not None and telephony.ami.connected
+    return web.json_response({"status": "ok" if connected else "degraded", "ami": connected})
+
+
+async def live_calls(request: web.Request) -> web.Response:
+    telephony = request.app[TELEPHONY]
+    return json_response([call_json(telephony, call_id) for call_id in list(telephony.calls)])
+
+
+async def agents(request: web.Request) -> web.Response:
+    return json_response([agent_json(v) for v in request.app[TELEPHONY].router.agents()])
+
+
+async def agent(request: web.Request) -> web.Response:
+    return json_response(
+        agent_json(request.app[TELEPHONY].router.agent(request.match_info["agent_id"]))
+    )
+
+
+async def queues(request: web.Request) -> web.Response:
+    """Every queue with its unanswered calls in routing order; waits are as of now."""
+    telephony = request.app[TELEPHONY]
+    router = telephony.router
+    now = asyncio.get_running_loop().time()
+    result = []
+    for name in router.queue_names():
+        snapshot = router.queue_snapshot(name)
+        calls = []
+        for view in snapshot.calls:
+            live_call = telephony.calls.get(view.call_id)
+            calls.append(
+                {
+                    **to_json(view),
+                    "wait": round(max(view.wait, now - view.queue_entered_at), 1),
+                    "caller": live_call.caller_number if live_call else None,
+                }
+            )
+        result.append(
+            {
+                **to_json(snapshot),
+                "calls": calls,
+                "longest_wait": max((c["wait"] for c in calls), default=0.0),
+            }
+        )
+    return json_response(result)
+
+
+# --- agent and supervisor commands -----------------------------------------------------
+
+_STATE_COMMANDS: dict[str, Callable[[str, str, float], routing.Event]] = {
+    "ready": lambda agent, _, at: routing.MakeAgentReady(agent, at=at),
+    "paused": lambda agent, reason, at: routing.AgentPaused(agent, reason or "break", at=at),
+    "logged_out": lambda agent, _, at: routing.AgentLoggedOut(agent, at=at),
+    "manual_call": lambda agent, _, at: routing.EnterManualCall(agent, at=at),
+}
+
+
+async def set_agent_state(request: web.Request) -> web.Response:
+    """An agent logs in, gets ready, pauses (with a reason), logs out or switches to manual call."""
+    telephony = request.app[TELEPHONY]
+    agent_id = request.match_info["agent_id"]
+    body = await body_of(request)
+    state = text_field(body, "state")
+    reason = str(body.get("reason") or "")
+    view = telephony.router.agent(agent_id)
+
+    def event(at: float) -> routing.Event:
+        if state == "ready" and view.state == routing.AgentState.LOGGED_OUT:
+            return routing.AgentLoggedIn(agent_id, at=at)
+        if state == "ready" and view.state == routing.AgentState.MANUAL_CALL:
+            return routing.LeaveManualCall(agent_id, at=at)
+        if state == "ready" and view.state == routing.AgentState.WRAP_UP:
+            return routing.EndWrapUp(agent_id, at=at)
+        command = _STATE_COMMANDS.get(state)
+        if command is None:
+            raise BadRequest(f"state must be one of {', '.join(_STATE_COMMANDS)}")
+        return command(agent_id, reason, at)
+
+    await telephony.command(event)
+    return json_response(agent_json(telephony.router.agent(agent_id)))
+
+
+async def force_agent_state(request: web.Request) -> web.Response:
+    """Supervisor: force an agent ready, paused or logged out."""
+    telephony = request.app[TELEPHONY]
+    agent_id = request.match_info["agent_id"]
+    body = await body_of(request)
+    try:
+        state = routing.AgentState(text_field(body, "state"))
+    except ValueError:
+        raise BadRequest("state must be ready, paused or logged_out") from None
+    reason = str(body.get("reason") or "supervisor")
+    await telephony.command(lambda at: routing.ForceAgentState(agent_id, state, reason, at=at))
+    return json_response(agent_json(telephony.router.agent(agent_id)))
+
+
+async def place_call(request: web.Request) -> web.Response:
+    """S6: an outbound call from an agent in the manual-call state."""
+    telephony = request.app[TELEPHONY]
+    number = text_field(await body_of(request), "number")
+    agent_id = request.match_info["agent_id"]
+    call_id = await telephony.execute(lambda: telephony.place_outbound_call(agent_id, number))
+    return json_response({"call_id": call_id}, status=202)
+
+
+async def transfer_call(request: web.Request) -> web.Response:
+    telephony = request.app[TELEPHONY]
+    body = await body_of(request)
+    to_agent, to_queue = body.get("agent"), body.get("queue")
+    if (to_agent is None) == (to_queue is None):
+        raise BadRequest("give exactly one of 'agent' or 'queue'")
+    call_id = request.match_info["call_id"]
+    await telephony.execute(
+        lambda: telephony.transfer(call_id, to_agent=to_agent, to_queue=to_queue)
+    )
+    return json_response({"call_id": call_id, "transferred_to": to_agent or to_queue}, status=202)
+
+
+async def assign_call(request: web.Request) -> web.Response:
+    """Supervisor: offer a waiting call to a chosen ready agent."""
+    telephony = request.app[TELEPHONY]
+    agent_id = text_field(await body_of(request), "agent")
+    call_id = request.match_info["call_id"]
+    await telephony.command(lambda at: routing.AssignCall(call_id, agent_id, at=at))
+    return json_response({"call_id": call_id, "agent": agent_id}, status=202)
+
+
+# --- journal (S7) and stats ----------------------------------------------------------------
+
+
+async def journal(request: web.Request) -> web.Response:
+    number = request.query.get("number")
+    if not number:
+        raise BadRequest("'number' is required: the journal is searched by phone number")
+    limit = int_param(request.query.get("limit", "50"), "limit")
+    return json_response(await request.app[CRM].call_history(number, limit=max(1, min(limit, 500))))
+
+
+async def stats(request: web.Request) -> web.Response:
+    now = datetime.now(UTC)
+    try:
+        start = datetime.fromisoformat(
+            request.query.get("from", (now - timedelta(days=1)).isoformat())
+        )
+        end = datetime.fromisoformat(request.query.get("to", now.isoformat()))
+    except ValueError as exc:
+        raise BadRequest(f"'from' and 'to' are ISO 8601 times: {exc}") from None
+    if start.tzinfo is None or end.tzinfo is None:
+        raise BadRequest("'from' and 'to' need a time zone (e.g. Z or +01:00)")
+    by = request.query.get("by", "queue")
+    return json_response(await request.app[CRM].call_stats(start, end, by=by))
+
+
+def create_app(
+    telephony: TelephonyService,
+    crm: CrmService,
+    bus: EventBus,
+    *,
+    centre: Centre,
+) -> web.Application:
+    app = web.Application(middlewares=[problem_middleware])
+    app[TELEPHONY] = telephony
+    app[CRM] = crm
+    app[BUS] = bus
+    # The intake scripts and agents' escalation levels.
+    app[CENTRE] = centre
+    app.router.add_get("/health", health)
+    app.router.add_get("/api/calls", live_calls)
+    app.router.add_post("/api/calls/{call_id}/transfer", transfer_call)
+    app.router.add_post("/api/calls/{call_id}/assign", assign_call)
+    app.router.add_get("/api/agents", agents)
+    app.router.add_get("/api/agents/{agent_id}", agent)
+    app.router.add_post("/api/agents/{agent_id}/state", set_agent_state)
+    app.router.add_post("/api/agents/{agent_id}/force", force_agent_state)
+    app.router.add_post("/api/agents/{agent_id}/calls", place_call)
+    app.router.add_get("/api/queues", queues)
+    app.router.add_get("/api/journal", journal)
+    app.router.add_get("/api/stats", stats)
+    crm_routes.add_routes(app)
+    live.add_routes(app)
+    pages.add_routes(app)
+    return app

@@ -1,0 +1,122 @@
+"""What every route module shares: the app keys, JSON helpers and request parsing.
+
+Handlers raise; `acd.api.app.problem_middleware` is the one place that turns errors
+into application/problem+json."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from aiohttp import web
+
+from acd import routing
+from acd.bus import EventBus
+from acd.centre import Centre
+from acd.telephony.service import TelephonyService
+from crm.service import CrmService
+
+TELEPHONY = web.AppKey("telephony", TelephonyService)
+CRM = web.AppKey("crm", CrmService)
+BUS = web.AppKey("bus", EventBus)
+CENTRE = web.AppKey("centre", Centre)
+
+
+class BadRequest(Exception):
+    """The request itself is malformed (answered 400 `invalid_request`)."""
+
+
+def to_json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):  # dates
+        return value.isoformat()
+    return value
+
+
+def json_response(value: Any, status: int = 200) -> web.Response:
+    return web.json_response(to_json(value), status=status)
+
+
+async def body_of(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str) -> str:
+    """A required, non-empty string field."""
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"'{name}' is required (a non-empty string)")
+    return value.strip()
+
+
+def optional_text(body: dict[str, Any], name: str, default: str | None = None) -> str | None:
+    value = body.get(name, default)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"'{name}' must be a string")
+    return value
+
+
+def int_param(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a whole number") from None
+
+
+def flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in {"1", "true", "yes"}
+
+
+# --- live views ---------------------------------------------------------------------
+
+
+def call_json(telephony: TelephonyService, call_id: str) -> dict[str, Any] | None:
+    """A live call as the desktop shows it (caller, queue, IVR path)."""
+    call = telephony.calls.get(call_id)
+    if call is None:
+        return None
+    return {
+        "call_id": call.call_id,
+        "direction": call.direction,
+        "phase": call.phase.value,
+        "caller": call.caller_number,
+        "dialled": call.dialled_number,
+        "queue": call.queue,
+        "agent_id": call.agent_id,
+        "ivr_path": call.ivr_path,
+    }
+
+
+def elapsed(since: float) -> float | None:
+    """Seconds from a routing-core time (the event loop's clock) to now."""
+    if since <= 0:
+        return None  # unchanged since the server started
+    return round(max(0.0, asyncio.get_running_loop().time() - since), 1)
+
+
+def agent_json(view: routing.AgentView) -> dict[str, Any]:
+    """An agent as the desktop and wallboard show it: `in_state_s` is the time in state."""
+    return {**to_json(view), "in_state_s": elapsed(view.since)}

@@ -1,0 +1,190 @@
+"""The one composition root: every part of the server is built and wired here.
+
+Nothing is built at import time; tests build the same graph with other settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from acd import routing
+from acd.ami.client import AmiClient
+from acd.ami.fastagi import FastAgiServer
+from acd.api.app import create_app
+from acd.bus import EventBus
+from acd.centre import Centre, agent_specs, intake_scripts, load_centre, queue_specs
+from acd.config import Settings
+from acd.telephony.affinity import CallerAffinity
+from acd.telephony.desk import TicketDesk
+from acd.telephony.journal import JournalWriter
+from acd.telephony.service import TelephonyService
+from crm.clock import Clock, SystemClock
+from crm.db.engine import create_engine
+from crm.db.unit_of_work import UnitOfWorkFactory
+from crm.mail.sender import MailSender, SmtpSettings
+from crm.scheduler import Scheduler
+from crm.service import CrmService
+from crm.settings import CrmSettings, WebhookEndpoint
+from crm.webhooks import WebhookSender
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Server:
+    settings: Settings
+    centre: Centre
+    bus: EventBus
+    crm: CrmService
+    journal: JournalWriter
+    ami: AmiClient
+    telephony: TelephonyService
+    desk: TicketDesk
+    fastagi: FastAgiServer
+    http: web.AppRunner
+    engine: AsyncEngine
+    scheduler: asyncio.Task[None]
+    stopping: asyncio.Event
+    http_port: int = 0
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        await self.scheduler
+        await self.http.cleanup()
+        await self.fastagi.stop()
+        await self.telephony.stop()
+        await self.desk.stop()
+        await self.ami.close()
+        await self.journal.stop()
+        await self.engine.dispose()
+
+
+def ensure_sqlite_directory(database_url: str) -> None:
+    """SQLite creates the file but not its directory."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def start_server(
+    settings: Settings, centre: Centre | None = None, clock: Clock | None = None
+) -> Server:
+    """Build every part from `settings` and start them; the caller must `stop()`."""
+    centre = centre if centre is not None else load_centre(settings.centre_dir)
+    clock = clock or SystemClock()
+    ensure_sqlite_directory(settings.database_url)
+    engine = create_engine(settings.database_url)
+    uow_factory = UnitOfWorkFactory(engine)
+    crm = CrmService(uow_factory, clock, _crm_settings(settings))
+    scheduler = Scheduler(
+        crm,
+        MailSender(uow_factory, clock, _smtp_settings(settings)),
+        WebhookSender(uow_factory, clock, _crm_settings(settings).webhooks),
+    )
+    journal = JournalWriter(crm)
+    bus = EventBus()
+    # S2 always governs case assignment (in the CRM); calls respect it only when asked.
+    gate = settings.case_capacity_gates_calls
+    router = routing.Router(
+        queue_specs(centre),
+        agent_specs(centre),
+        case_capacity=settings.case_capacity if gate else None,
+    )
+    affinity = CallerAffinity(crm, timedelta(hours=settings.telephony.last_agent_window_hours))
+    telephony = TelephonyService(
+        centre, router, bus, settings.telephony, journal=journal, affinity=affinity, clock=clock.now
+    )
+    desk = TicketDesk(
+        bus,
+        crm,
+        telephony,
+        intake_scripts(centre),
+    )
+    fastagi = FastAgiServer(
+        settings.fastagi.host,
+        settings.fastagi.port,
+        {"ivr": telephony.handle_ivr, "callback": telephony.handle_callback_offer},
+    )
+    await fastagi.start()
+    telephony.fastagi_url = f"agi://{settings.fastagi.host}:{fastagi.port}"
+    ami_client = AmiClient.from_settings(settings.ami, telephony.submit)
+    await journal.start()
+    await desk.start()
+    stopping = asyncio.Event()
+    scheduler_task = asyncio.create_task(
+        scheduler.run_forever(stopping, settings.scheduler_interval), name="scheduler"
+    )
+    await telephony.start(ami_client)
+    await ami_client.start()
+
+    runner = web.AppRunner(create_app(telephony, crm, bus, centre=centre), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http.host, settings.http.port)
+    await site.start()
+    port = runner.addresses[0][1] if runner.addresses else settings.http.port
+    server = Server(
+        settings,
+        centre,
+        bus,
+        crm,
+        journal,
+        ami_client,
+        telephony,
+        desk,
+        fastagi,
+        runner,
+        engine,
+        scheduler_task,
+        stopping,
+        port,
+    )
+    log.info(
+        "server_started",
+        http=f"http://{settings.http.host}:{port}",
+        ami=f"{settings.ami.host}:{settings.ami.port}",
+        fastagi=telephony.fastagi_url,
+    )
+    return server
+
+
+def _crm_settings(settings: Settings) -> CrmSettings:
+    return CrmSettings(
+        default_region=settings.default_region,
+        max_cases_per_agent=settings.case_capacity,
+        mail_from=settings.mail.from_address,
+        company_name=settings.mail.company_name,
+        webhooks=tuple(
+            WebhookEndpoint(
+                url=hook.url, secret=hook.secret.get_secret_value(), events=frozenset(hook.events)
+            )
+            for hook in settings.webhooks
+        ),
+    )
+
+
+def _smtp_settings(settings: Settings) -> SmtpSettings:
+    mail = settings.mail
+    return SmtpSettings(
+        host=mail.smtp_host,
+        port=mail.smtp_port,
+        username=mail.smtp_username,
+        password=mail.smtp_password.get_secret_value() if mail.smtp_password else None,
+        start_tls=mail.smtp_start_tls,
+    )
+
+
+async def serve(settings: Settings) -> None:
+    """Run until cancelled (Ctrl-C or SIGTERM)."""
+    server = await start_server(settings)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()

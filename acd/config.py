@@ -1,0 +1,196 @@
+"""Server settings: embedded defaults < TOML file < ACD_* environment < command line.
+
+Every layer is validated together at start; every bad key is reported at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+DEFAULT_STATE_DIR = Path(os.environ.get("AIGUILLEUR_STATE", "/var/cache/aiguilleur"))
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AmiSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(5038, ge=1, le=65535)
+    username: str = "aiguilleur"
+    # Either the secret itself (ACD_AMI_SECRET) or a file holding it.
+    secret: SecretStr | None = None
+    secret_file: Path = DEFAULT_STATE_DIR / "ami.secret"
+    ping_interval: float = Field(5.0, gt=0)
+    ping_timeout: float = Field(3.0, gt=0)
+    action_timeout: float = Field(5.0, gt=0)
+    reconnect_delay: float = Field(1.0, gt=0)
+
+    def resolved_secret(self) -> str:
+        """The AMI secret, read from `secret_file` when not given directly."""
+        if self.secret is not None:
+            return self.secret.get_secret_value()
+        try:
+            return self.secret_file.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(
+                [
+                    f"ami.secret_file: cannot read {self.secret_file} ({exc.strerror}); "
+                    "set ACD_AMI_SECRET or run scripts/asterisk-sandbox up"
+                ]
+            ) from exc
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class FastAgiSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(4573, ge=0, le=65535)
+
+
+class TelephonySettings(_Section):
+    # Dial string of an agent's phone; {agent} is the agent id.
+    agent_dial: str = "PJSIP/{agent}"
+    # Dial string of an outside number through the operator trunk.
+    outbound_dial: str = "PJSIP/{number}@trunk"
+    outbound_caller_id: str = ""
+    # Seconds an agent's phone rings for an outbound or callback call.
+    agent_answer_timeout: float = Field(30, gt=0)
+    # Seconds a customer's phone rings for an outbound or callback call.
+    customer_answer_timeout: float = Field(30, gt=0)
+    # Times the server tries to reach a customer who asked to be called back.
+    callback_attempts: int = Field(3, ge=1)
+    # A caller goes back to the agent who handled their last call within this window (S9).
+    last_agent_window_hours: float = Field(24, ge=0)
+
+
+class MailSettings(_Section):
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # None: upgrade to TLS when the server offers it.
+    smtp_start_tls: bool | None = None
+    from_address: str = "support@aiguilleur.invalid"
+    company_name: str = "Aiguilleur support"
+
+
+class WebhookSettings(_Section):
+    url: str
+    secret: SecretStr
+    # Event names to send ("case.created", "call.ended", ...); empty means all.
+    events: tuple[str, ...] = ()
+
+
+class Settings(_Section):
+    """Everything the server needs to start, with embedded defaults."""
+
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_STATE_DIR / 'aiguilleur.sqlite3'}"
+    centre_dir: Path = REPO_ROOT / "ivr-config"
+    default_region: str = "FR"
+    log_format: Literal["auto", "console", "json"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Open cases an agent may own before automatic case assignment skips them (S2).
+    case_capacity: int = Field(4, ge=0)
+    # Also keep new calls away from agents whose case queue is full. Off by default:
+    # every answered call opens or joins a case, so a busy centre would stall.
+    case_capacity_gates_calls: bool = False
+    # Seconds between two passes of the scheduler (auto-close, reminders, mail, webhooks).
+    scheduler_interval: float = Field(5.0, gt=0)
+    ami: AmiSettings = AmiSettings()
+    mail: MailSettings = MailSettings()
+    webhooks: tuple[WebhookSettings, ...] = ()
+    http: HttpSettings = HttpSettings()
+    fastagi: FastAgiSettings = FastAgiSettings()
+    telephony: TelephonySettings = TelephonySettings()
+
+
+class ConfigError(Exception):
+    """Invalid configuration; `problems` lists every one, each on its own line."""
+
+    code = "invalid_config"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _env_keys(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
+    """Map ACD_SECTION_FIELD names to the dotted paths they set."""
+    keys: dict[str, tuple[str, ...]] = {}
+    for name, field in model.model_fields.items():
+        path = (*prefix, name)
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys.update(_env_keys(annotation, path))
+        else:
+            keys["ACD_" + "_".join(path).upper()] = path
+    return keys
+
+
+def _set_path(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        tree = tree.setdefault(part, {})
+    tree[path[-1]] = value
+
+
+def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(
+    file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings from every layer; raise ConfigError listing every bad key.
+
+    `overrides` uses dotted keys (``{"http.port": 9000}``), as the CLI does.
+    """
+    problems: list[str] = []
+    layers: dict[str, Any] = {}
+    if file is not None:
+        try:
+            layers = tomllib.loads(file.read_text())
+        except OSError as exc:
+            problems.append(f"{file}: cannot read ({exc.strerror})")
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(f"{file}: {exc}")
+    env = os.environ if env is None else env
+    known = _env_keys(Settings)
+    for name, value in env.items():
+        if not name.startswith("ACD_"):
+            continue
+        if name in known:
+            _set_path(layers, known[name], value)
+        else:
+            problems.append(f"{name}: unknown setting (known: {', '.join(sorted(known))})")
+    override_tree: dict[str, Any] = {}
+    for dotted, value in (overrides or {}).items():
+        _set_path(override_tree, tuple(dotted.split(".")), value)
+    layers = _merge(layers, override_tree)
+    if problems:
+        raise ConfigError(problems)
+    try:
+        return Settings.model_validate(layers)
+    except ValidationError as exc:
+        source = f"{file}: " if file else ""
+        raise ConfigError(
+            [f"{source}{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from None

@@ -1,0 +1,76 @@
+"""The sandbox Asterisk's test devices, driven over AMI: callers and auto-answering
+phones (see [test-phones] and [test-callers] in ivr-config/asterisk/extensions.conf).
+
+Used by the integration tests, the demo and the benchmarks; never by the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from acd.ami.client import AmiActionFailed, AmiClient
+from acd.config import AmiSettings
+
+
+class Switchboard:
+    """The outside world: customers calling in, and how each phone behaves."""
+
+    def __init__(self, client: AmiClient) -> None:
+        self.ami = client
+
+    async def phone(self, number: str, mode: str = "answer", talk: float | None = None) -> None:
+        """How the phone `number` (an agent's or a customer's) behaves when it rings:
+        `mode` answer | noanswer | busy; `talk` seconds before it hangs up."""
+        await self.ami.send(
+            {"Action": "DBPut", "Family": "testphone", "Key": f"{number}/mode", "Val": mode}
+        )
+        with contextlib.suppress(AmiActionFailed):
+            await self.ami.send({"Action": "DBDel", "Family": "testphone", "Key": f"{number}/talk"})
+        if talk is not None:
+            await self.ami.send(
+                {
+                    "Action": "DBPut",
+                    "Family": "testphone",
+                    "Key": f"{number}/talk",
+                    "Val": str(talk),
+                }
+            )
+
+    async def call(self, did: str, caller: str, dtmf: str = "") -> None:
+        """A caller dials `did` and keys `dtmf` at every prompt."""
+        await self.ami.send(
+            {"Action": "DBPut", "Family": "testcaller", "Key": f"{caller}/dtmf", "Val": dtmf}
+        )
+        await self.ami.send(
+            {
+                "Action": "Originate",
+                "Channel": f"Local/{did}@from-trunk",
+                "Context": "test-callers",
+                "Exten": "s",
+                "Priority": "1",
+                "CallerID": f"<{caller}>",
+                "Async": "true",
+            }
+        )
+
+    async def hangup(self, channel: str) -> None:
+        await self.ami.send({"Action": "Hangup", "Channel": channel})
+
+    async def hangup_everything(self) -> None:
+        with contextlib.suppress(AmiActionFailed):
+            await self.ami.send({"Action": "Hangup", "Channel": "/.*/"})
+
+
+@contextlib.asynccontextmanager
+async def open_switchboard(
+    settings: AmiSettings, timeout: float = 10
+) -> AsyncIterator[Switchboard]:
+    """A switchboard on its own AMI session, logged in within `timeout` seconds."""
+    client = AmiClient.from_settings(settings, sink=lambda _: None)
+    await client.start()
+    try:
+        await client.wait_connected(timeout)
+        yield Switchboard(client)
+    finally:
+        await client.close()

@@ -1,0 +1,1 @@
+"""Agent desktop and wallboard assets (HTML, CSS, JS modules), served by acd.api.pages."""

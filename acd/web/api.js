@@ -1,0 +1,105 @@
+// Shared by the agent desktop and the wallboard: HTTP calls, the live socket, DOM helpers.
+
+export class ApiError extends Error {
+  constructor(problem) {
+    super(problem.detail || problem.title || "request failed");
+    this.problem = problem;
+    this.code = problem.code;
+  }
+}
+
+export async function api(method, path, body) {
+  const options = { method, headers: {} };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  const type = response.headers.get("Content-Type") || "";
+  const data = type.includes("json") ? await response.json() : await response.text();
+  if (!response.ok) {
+    throw new ApiError(typeof data === "object" ? data : { detail: data, status: response.status });
+  }
+  return data;
+}
+
+// A WebSocket that reconnects; `onOpen` runs after every (re)connection so the page can
+// reload its state and never miss what happened while it was away.
+export function connectLive(path, { onMessage, onOpen, onStatus }) {
+  let delay = 500;
+  let socket = null;
+  let stopped = false;
+  const open = () => {
+    const url = new URL(path, window.location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(url);
+    socket.addEventListener("open", () => {
+      delay = 500;
+      onStatus?.(true);
+      onOpen?.();
+    });
+    socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
+    socket.addEventListener("close", () => {
+      onStatus?.(false);
+      if (!stopped) setTimeout(open, delay);
+      delay = Math.min(delay * 2, 10000);
+    });
+  };
+  open();
+  return { close: () => { stopped = true; socket?.close(); } };
+}
+
+// el("div", {class: "x", onclick: f}, "text", child) — text is never parsed as HTML.
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "—";
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
+}
+
+export function when(iso) {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  const today = new Date();
+  const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return date.toDateString() === today.toDateString()
+    ? time
+    : `${date.toLocaleDateString()} ${time}`;
+}
+
+export const STATE_LABELS = {
+  logged_out: "Logged out",
+  ready: "Ready",
+  paused: "Paused",
+  ringing: "Ringing",
+  on_call: "On call",
+  wrap_up: "Wrap-up",
+  manual_call: "Manual call",
+};
+
+// A clock that counts up from a number of seconds the server gave, without asking again.
+export function since(seconds) {
+  return seconds === null || seconds === undefined ? null : Date.now() - seconds * 1000;
+}
+
+export function elapsedFrom(start) {
+  return start === null ? null : (Date.now() - start) / 1000;
+}

@@ -1,0 +1,193 @@
+// The supervisor wallboard: queues with their waiting calls and today's figures, agents by
+// state with their time in state, and the supervisor's actions. Live over /ws.
+import { api, connectLive, el, duration, since, elapsedFrom, STATE_LABELS } from "/static/api.js";
+
+const $ = (id) => document.getElementById(id);
+const board = { agents: [], queues: [], stats: new Map(), stamp: Date.now() };
+const STATE_ORDER = ["ringing", "on_call", "wrap_up", "manual_call", "ready", "paused", "logged_out"];
+
+function startOfToday() {
+  const day = new Date();
+  day.setHours(0, 0, 0, 0);
+  return day.toISOString();
+}
+
+async function loadLive() {
+  const [agents, queues] = await Promise.all([api("GET", "/api/agents"), api("GET", "/api/queues")]);
+  board.agents = agents.map((a) => ({ ...a, start: since(a.in_state_s) }));
+  board.queues = queues;
+  board.stamp = Date.now();
+  render();
+}
+
+async function loadStats() {
+  const rows = await api("GET", `/api/stats?from=${encodeURIComponent(startOfToday())}`);
+  board.stats = new Map(rows.map((r) => [r.key, r]));
+  renderQueues();
+}
+
+// Many events come in bursts (a call is queued, offered, connected...): reload once.
+let pending = null;
+function reloadSoon(withStats) {
+  if (withStats) board.wantStats = true;
+  if (pending) return;
+  pending = setTimeout(async () => {
+    pending = null;
+    const stats = board.wantStats;
+    board.wantStats = false;
+    await loadLive();
+    if (stats) await loadStats();
+  }, 100);
+}
+
+function render() {
+  renderSummary();
+  renderQueues();
+  renderWaiting();
+  renderAgents();
+}
+
+function waitNow(seconds) {
+  return seconds + (Date.now() - board.stamp) / 1000;
+}
+
+function renderSummary() {
+  const calls = board.queues.flatMap((q) => q.calls);
+  $("total-waiting").textContent = String(calls.length);
+  $("total-longest").textContent = calls.length ? duration(Math.max(...calls.map((c) => waitNow(c.wait)))) : "—";
+  const count = (...states) => board.agents.filter((a) => states.includes(a.state)).length;
+  $("count-ready").textContent = String(count("ready"));
+  $("count-busy").textContent = String(count("on_call", "ringing", "manual_call"));
+  $("count-wrap").textContent = String(count("wrap_up"));
+  $("count-paused").textContent = String(count("paused"));
+  $("count-in").textContent = String(board.agents.length - count("logged_out"));
+}
+
+function renderQueues() {
+  $("queues").replaceChildren(...board.queues.map((q) => {
+    const s = board.stats.get(q.name) || { calls: 0, answered: 0, abandoned: 0, service_level: null };
+    const longest = q.calls.length ? waitNow(q.longest_wait) : null;
+    return el("tr", { class: longest !== null && longest > 60 ? "alert" : "", dataset: { queue: q.name } },
+      el("td", {}, q.name),
+      el("td", { class: "num", dataset: { field: "waiting" } }, q.calls.length),
+      el("td", { class: "num timer" }, longest === null ? "—" : duration(longest)),
+      el("td", { class: "num" }, `${q.available_primary} / ${q.available_secondary}`),
+      el("td", { class: "num" }, s.calls),
+      el("td", { class: "num" }, s.answered),
+      el("td", { class: "num" }, s.abandoned),
+      el("td", { class: "num" }, s.service_level === null || s.service_level === undefined ? "—" : `${Math.round(s.service_level * 100)} %`));
+  }));
+}
+
+function renderWaiting() {
+  const calls = board.queues.flatMap((q) => q.calls.map((c) => ({ ...c, queue: q.name })));
+  if (!calls.length) {
+    $("waiting").replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty" }, "No call waiting")));
+    return;
+  }
+  const ready = board.agents.filter((a) => a.state === "ready");
+  $("waiting").replaceChildren(...calls.map((c) => {
+    const select = el("select", { "aria-label": "Agent" },
+      ...ready.map((a) => el("option", { value: a.agent_id }, `${a.agent_id} ${a.name}`)));
+    return el("tr", { dataset: { call: c.call_id } },
+      el("td", {}, c.queue),
+      el("td", {}, c.caller || "withheld"),
+      el("td", { class: "num timer" }, duration(waitNow(c.wait))),
+      el("td", { class: "num" }, c.priority),
+      el("td", {}, ready.length
+        ? el("span", { class: "row" }, select, el("button", { type: "button", onclick: () => assign(c.call_id, select.value) }, "Assign"))
+        : el("span", { class: "muted" }, "no agent ready")));
+  }));
+}
+
+function renderAgents() {
+  const agents = [...board.agents].sort((a, b) =>
+    STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || a.agent_id.localeCompare(b.agent_id));
+  $("agents").replaceChildren(...agents.map((a) => {
+    const force = el("select", { "aria-label": "Force state" },
+      el("option", { value: "ready" }, "Ready"),
+      el("option", { value: "paused" }, "Paused"),
+      el("option", { value: "logged_out" }, "Logged out"));
+    return el("div", { class: `agent-card state-${a.state}`, dataset: { agent: a.agent_id, state: a.state } },
+      el("div", { class: "row", style: "justify-content:space-between;margin-top:0" },
+        el("span", { class: "name" }, `${a.name || a.agent_id}`),
+        el("span", { class: "muted" }, a.agent_id)),
+      el("div", { class: "row" },
+        el("span", { class: `badge state-${a.state}` }, STATE_LABELS[a.state] || a.state),
+        el("span", { class: "timer", dataset: { since: a.start ?? "" } }, duration(elapsedFrom(a.start))),
+        a.state === "paused" && a.reason ? el("span", { class: "muted" }, a.reason) : null),
+      el("div", { class: "muted", style: "margin-top:4px" }, `${a.calls_today} calls today · ${a.open_cases}${a.case_capacity === null ? "" : "/" + a.case_capacity} open cases`),
+      el("div", { class: "row" }, force,
+        el("button", { type: "button", onclick: () => forceState(a.agent_id, force.value) }, "Force")));
+  }));
+  const chosen = $("message-agent").value;
+  $("message-agent").replaceChildren(...board.agents.map((a) => el("option", { value: a.agent_id }, `${a.agent_id} ${a.name}`)));
+  if (chosen) $("message-agent").value = chosen;
+}
+
+async function forceState(agentId, state) {
+  $("agent-error").textContent = "";
+  try {
+    await api("POST", `/api/agents/${encodeURIComponent(agentId)}/force`, { state, reason: "supervisor" });
+    reloadSoon(false);
+  } catch (error) {
+    $("agent-error").textContent = `${agentId}: ${error.message}`;
+  }
+}
+
+async function assign(callId, agentId) {
+  $("assign-error").textContent = "";
+  try {
+    await api("POST", `/api/calls/${encodeURIComponent(callId)}/assign`, { agent: agentId });
+    reloadSoon(false);
+  } catch (error) {
+    $("assign-error").textContent = error.message;
+  }
+}
+
+async function sendMessage(event) {
+  event.preventDefault();
+  $("message-error").textContent = "";
+  $("message-status").textContent = "";
+  const agentId = $("message-agent").value;
+  try {
+    await api("POST", `/api/agents/${encodeURIComponent(agentId)}/notifications`, {
+      title: $("message-title").value.trim(),
+      sender: $("message-sender").value.trim() || "supervisor",
+    });
+    $("message-status").textContent = `Sent to ${agentId}`;
+    $("message-title").value = "";
+  } catch (error) {
+    $("message-error").textContent = error.message;
+  }
+}
+
+// Timers count up between reloads without asking the server.
+function tick() {
+  $("clock").textContent = new Date().toLocaleTimeString();
+  for (const node of document.querySelectorAll("[data-since]")) {
+    const start = node.dataset.since === "" ? null : Number(node.dataset.since);
+    node.textContent = duration(elapsedFrom(start));
+  }
+  const rows = $("waiting").querySelectorAll("tr[data-call]");
+  const calls = board.queues.flatMap((q) => q.calls);
+  rows.forEach((row) => {
+    const call = calls.find((c) => c.call_id === row.dataset.call);
+    if (call) row.children[2].textContent = duration(waitNow(call.wait));
+  });
+  renderSummary();
+  for (const row of $("queues").querySelectorAll("tr[data-queue]")) {
+    const q = board.queues.find((x) => x.name === row.dataset.queue);
+    if (q) row.children[2].textContent = q.calls.length ? duration(waitNow(q.longest_wait)) : "—";
+  }
+}
+
+$("message-form").addEventListener("submit", sendMessage);
+connectLive("/ws", {
+  onOpen: () => { loadLive(); loadStats(); },
+  onMessage: (event) => reloadSoon(event.type === "CallEnded"),
+  onStatus: (up) => $("link").classList.toggle("up", up),
+});
+tick();
+setInterval(tick, 1000);
+setInterval(loadStats, 30000);

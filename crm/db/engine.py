@@ -1,0 +1,38 @@
+"""Engine from a URL: SQLite (default, one node) or PostgreSQL (several nodes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEFAULT_URL = "sqlite+aiosqlite:///var/aiguilleur.sqlite3"
+
+
+def create_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine; on SQLite every connection gets WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        # Sessions and connections always end their transaction before giving the
+        # connection back; skipping the pool's extra rollback saves a thread hop per use
+        # with aiosqlite (visible in look-up latency).
+        kwargs.setdefault("pool_reset_on_return", None)
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL makes NORMAL durable against application crashes; only power loss can drop
+        # the last transactions.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # 64 MiB page cache (default is 2 MiB): keeps hot index pages in memory.
+        cursor.execute("PRAGMA cache_size=-65536")
+    finally:
+        cursor.close()

@@ -1,0 +1,522 @@
+"""Repositories: every query the CRM runs, behind plain methods."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.db.models import (
+    AgentStateChange,
+    Base,
+    Call,
+    Case,
+    CaseEvent,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    FollowUp,
+    IntakeAnswer,
+    Notification,
+    OutboxMail,
+    Task,
+    WebhookDelivery,
+)
+
+
+def format_case_number(case_id: int, created_at: datetime) -> str:
+    """Readable over the phone: year, dash, six digits ("2025-000042")."""
+    return f"{created_at.year}-{case_id:06d}"
+
+
+class CustomerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self,
+        customer: Customer,
+        phones: Iterable[tuple[str, str | None]] = (),
+        emails: Iterable[str] = (),
+    ) -> Customer:
+        phones = list(phones)
+        emails = list(emails)
+        customer.phones = [number for number, _ in phones]
+        customer.emails = emails
+        self.session.add(customer)
+        await self.session.flush()
+        for number, label in phones:
+            self.session.add(CustomerPhone(customer_id=customer.id, number=number, label=label))
+        for position, email in enumerate(emails):
+            self.session.add(CustomerEmail(customer_id=customer.id, email=email, position=position))
+        await self.session.flush()
+        return customer
+
+    async def get(self, customer_id: int) -> Customer | None:
+        return await self.session.get(Customer, customer_id)
+
+    async def get_by_account(self, account_number: str) -> Customer | None:
+        result = await self.session.scalars(
+            select(Customer).where(Customer.account_number == account_number)
+        )
+        return result.first()
+
+    async def find_by_phone(self, number: str) -> Customer | None:
+        """Most recently created customer holding this E.164 number."""
+        result = await self.session.scalars(
+            select(Customer)
+            .join(CustomerPhone, CustomerPhone.customer_id == Customer.id)
+            .where(CustomerPhone.number == number)
+            .order_by(Customer.id.desc())
+            .limit(1)
+        )
+        return result.first()
+
+    async def ids_for_phone(self, number: str) -> list[int]:
+        result = await self.session.scalars(
+            select(CustomerPhone.customer_id).where(CustomerPhone.number == number)
+        )
+        return list(result)
+
+    async def find_by_email(self, email: str) -> Customer | None:
+        result = await self.session.scalars(
+            select(Customer)
+            .join(CustomerEmail, CustomerEmail.customer_id == Customer.id)
+            .where(CustomerEmail.email == email)
+            .order_by(Customer.id.desc())
+            .limit(1)
+        )
+        return result.first()
+
+    async def emails(self, customer_id: int) -> list[str]:
+        result = await self.session.scalars(
+            select(CustomerEmail.email)
+            .where(CustomerEmail.customer_id == customer_id)
+            .order_by(CustomerEmail.position, CustomerEmail.id)
+        )
+        return list(result)
+
+    async def bulk_insert(
+        self, customers: Sequence[Mapping[str, Any]], phones: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Benchmark/import path: rows as dicts, ids given by the caller."""
+        # Core inserts (not ORM bulk): several times faster for large batches.
+        if customers:
+            await self.session.execute(Base.metadata.tables["customers"].insert(), list(customers))
+        if phones:
+            await self.session.execute(
+                Base.metadata.tables["customer_phones"].insert(), list(phones)
+            )
+
+
+class CaseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, case_: Case) -> Case:
+        self.session.add(case_)
+        await self.session.flush()
+        case_.number = format_case_number(case_.id, case_.created_at)
+        await self.session.flush()
+        return case_
+
+    async def get(self, case_id: int) -> Case | None:
+        return await self.session.get(Case, case_id)
+
+    async def get_by_number(self, number: str, *, for_update: bool = False) -> Case | None:
+        stmt = select(Case).where(Case.number == number)
+        if for_update:
+            stmt = stmt.with_for_update()
+        result = await self.session.scalars(stmt)
+        return result.first()
+
+    async def lock(self, case_id: int) -> Case | None:
+        result = await self.session.scalars(
+            select(Case).where(Case.id == case_id).with_for_update()
+        )
+        return result.first()
+
+    async def latest_for(
+        self, *, customer_id: int | None, contact_number: str | None
+    ) -> Case | None:
+        """The customer's most recent case (or, for an unknown caller, the number's)."""
+        stmt = select(Case)
+        if customer_id is not None:
+            stmt = stmt.where(Case.customer_id == customer_id)
+        elif contact_number is not None:
+            stmt = stmt.where(Case.customer_id.is_(None), Case.contact_number == contact_number)
+        else:
+            return None
+        result = await self.session.scalars(
+            stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(1).with_for_update()
+        )
+        return result.first()
+
+    async def for_customer(self, customer_id: int) -> list[Case]:
+        result = await self.session.scalars(
+            select(Case)
+            .where(Case.customer_id == customer_id)
+            .order_by(Case.created_at.desc(), Case.id.desc())
+        )
+        return list(result)
+
+    async def count_created_since(
+        self, customer_id: int, since: datetime, exclude_id: int | None = None
+    ) -> int:
+        stmt = select(func.count()).where(Case.customer_id == customer_id, Case.created_at >= since)
+        if exclude_id is not None:
+            stmt = stmt.where(Case.id != exclude_id)
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def active_counts(
+        self, agent_ids: Iterable[str], statuses: Iterable[str]
+    ) -> dict[str, int]:
+        ids = list(agent_ids)
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Case.owner_agent_id, func.count())
+            .where(Case.owner_agent_id.in_(ids), Case.status.in_(list(statuses)))
+            .group_by(Case.owner_agent_id)
+        )
+        return {str(agent): int(n) for agent, n in rows}
+
+    async def due_auto_close(self, now: datetime, status: str, limit: int = 100) -> list[Case]:
+        result = await self.session.scalars(
+            select(Case)
+            .where(Case.auto_close_at <= now, Case.status == status)
+            .order_by(Case.auto_close_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(result)
+
+    async def add_event(self, event: CaseEvent) -> None:
+        self.session.add(event)
+
+    async def events(self, case_id: int) -> list[CaseEvent]:
+        result = await self.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        )
+        return list(result)
+
+    async def add_intake_answers(self, answers: Iterable[IntakeAnswer]) -> None:
+        self.session.add_all(list(answers))
+
+    async def intake_answers(self, case_id: int) -> list[IntakeAnswer]:
+        result = await self.session.scalars(
+            select(IntakeAnswer)
+            .where(IntakeAnswer.case_id == case_id)
+            .order_by(IntakeAnswer.answered_at, IntakeAnswer.position, IntakeAnswer.id)
+        )
+        return list(result)
+
+    async def add_follow_up(self, follow_up: FollowUp) -> FollowUp:
+        self.session.add(follow_up)
+        await self.session.flush()
+        return follow_up
+
+    async def follow_ups(self, case_id: int) -> list[FollowUp]:
+        result = await self.session.scalars(
+            select(FollowUp).where(FollowUp.case_id == case_id).order_by(FollowUp.at, FollowUp.id)
+        )
+        return list(result)
+
+    async def latest_follow_up_author(
+        self, customer_ids: Sequence[int], since: datetime, kinds: Iterable[str]
+    ) -> str | None:
+        """P5: author of the newest follow-up on any of these customers after `since`."""
+        if not customer_ids:
+            return None
+        result = await self.session.scalars(
+            select(FollowUp.author)
+            .where(
+                FollowUp.customer_id.in_(list(customer_ids)),
+                FollowUp.at > since,
+                FollowUp.kind.in_(list(kinds)),
+            )
+            .order_by(FollowUp.at.desc(), FollowUp.id.desc())
+            .limit(1)
+        )
+        return result.first()
+
+
+class TaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, task: Task) -> Task:
+        self.session.add(task)
+        await self.session.flush()
+        return task
+
+    async def get(self, task_id: int) -> Task | None:
+        return await self.session.get(Task, task_id)
+
+    async def due_reminders(self, now: datetime, limit: int = 100) -> list[Task]:
+        result = await self.session.scalars(
+            select(Task)
+            .where(Task.reminder_at <= now, Task.done_at.is_(None))
+            .order_by(Task.reminder_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(result)
+
+    async def for_assignee(self, assignee: str, include_done: bool = False) -> list[Task]:
+        stmt = select(Task).where(Task.assignee == assignee)
+        if not include_done:
+            stmt = stmt.where(Task.done_at.is_(None))
+        result = await self.session.scalars(stmt.order_by(Task.due_at, Task.id))
+        return list(result)
+
+
+class NotificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, notification: Notification) -> Notification:
+        self.session.add(notification)
+        await self.session.flush()
+        return notification
+
+    async def get(self, notification_id: int) -> Notification | None:
+        return await self.session.get(Notification, notification_id)
+
+    async def for_recipient(self, recipient: str, unread_only: bool = False) -> list[Notification]:
+        stmt = select(Notification).where(Notification.recipient == recipient)
+        if unread_only:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        result = await self.session.scalars(
+            stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+        )
+        return list(result)
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, mail: OutboxMail) -> OutboxMail:
+        self.session.add(mail)
+        await self.session.flush()
+        return mail
+
+    async def get(self, mail_id: int) -> OutboxMail | None:
+        return await self.session.get(OutboxMail, mail_id)
+
+    async def all(self) -> list[OutboxMail]:
+        result = await self.session.scalars(select(OutboxMail).order_by(OutboxMail.id))
+        return list(result)
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[OutboxMail]:
+        """Take due unsent mails and push their next attempt `lease` ahead, so another node
+        (or a crash mid-send) cannot lose them: an unconfirmed claim simply expires."""
+        result = await self.session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at <= now)
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        mails = list(result)
+        for mail in mails:
+            mail.next_attempt_at = now + lease
+        await self.session.flush()
+        return mails
+
+    async def last_queued(self, to_addr: str, kind: str) -> datetime | None:
+        return await self.session.scalar(
+            select(func.max(OutboxMail.created_at)).where(
+                OutboxMail.to_addr == to_addr, OutboxMail.kind == kind
+            )
+        )
+
+    async def next_due(self) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(OutboxMail.next_attempt_at)).where(OutboxMail.sent_at.is_(None))
+        )
+
+
+class WebhookRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, delivery: WebhookDelivery) -> WebhookDelivery:
+        self.session.add(delivery)
+        await self.session.flush()
+        return delivery
+
+    async def get(self, delivery_id: int) -> WebhookDelivery | None:
+        return await self.session.get(WebhookDelivery, delivery_id)
+
+    async def all(self) -> list[WebhookDelivery]:
+        result = await self.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+        return list(result)
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[WebhookDelivery]:
+        result = await self.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.next_attempt_at <= now)
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        deliveries = list(result)
+        for delivery in deliveries:
+            delivery.next_attempt_at = now + lease
+        await self.session.flush()
+        return deliveries
+
+
+@dataclass(frozen=True)
+class CallStatsRow:
+    key: str | None
+    calls: int
+    answered: int
+    abandoned: int
+    avg_wait_s: float | None
+    avg_talk_s: float | None
+    answered_within_sl: int
+
+
+class AgentStateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, change: AgentStateChange) -> None:
+        self.session.add(change)
+
+    async def between(
+        self, agent_id: str, start: datetime, end: datetime
+    ) -> list[AgentStateChange]:
+        rows = await self.session.scalars(
+            select(AgentStateChange)
+            .where(
+                AgentStateChange.agent_id == agent_id,
+                AgentStateChange.at >= start,
+                AgentStateChange.at < end,
+            )
+            .order_by(AgentStateChange.at, AgentStateChange.id)
+        )
+        return list(rows)
+
+    async def last_before(self, agent_id: str, when: datetime) -> AgentStateChange | None:
+        rows = await self.session.scalars(
+            select(AgentStateChange)
+            .where(AgentStateChange.agent_id == agent_id, AgentStateChange.at < when)
+            .order_by(AgentStateChange.at.desc(), AgentStateChange.id.desc())
+            .limit(1)
+        )
+        return rows.first()
+
+
+class CallRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_by_call_id(self, call_id: str) -> Call | None:
+        result = await self.session.scalars(select(Call).where(Call.call_id == call_id))
+        return result.first()
+
+    async def add(self, call: Call) -> Call:
+        self.session.add(call)
+        await self.session.flush()
+        return call
+
+    async def bulk_insert(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Import/benchmark path: Core executemany of plain dicts."""
+        await self.session.execute(Base.metadata.tables["calls"].insert(), list(rows))
+
+    async def history(self, number: str, limit: int) -> list[Call]:
+        result = await self.session.scalars(
+            select(Call)
+            .where(Call.remote_number == number)
+            .order_by(Call.started_at.desc(), Call.id.desc())
+            .limit(limit)
+        )
+        return list(result)
+
+    async def last_handling_agent(
+        self, number: str, outcomes: Iterable[str], since: datetime | None = None
+    ) -> str | None:
+        stmt = select(Call.agent_id).where(
+            Call.remote_number == number,
+            Call.agent_id.is_not(None),
+            Call.outcome.in_(list(outcomes)),
+        )
+        if since is not None:
+            stmt = stmt.where(Call.started_at >= since)
+        result = await self.session.scalars(
+            stmt.order_by(Call.started_at.desc(), Call.id.desc()).limit(1)
+        )
+        return result.first()
+
+    async def stats(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        group_by: str,
+        service_level_s: float,
+        answered: str,
+        abandoned: str,
+        queue: str | None = None,
+        agent_id: str | None = None,
+    ) -> list[CallStatsRow]:
+        key = Call.queue if group_by == "queue" else Call.agent_id
+        is_answered = Call.outcome == answered
+        stmt = (
+            select(
+                key,
+                func.count(),
+                func.sum(case((is_answered, 1), else_=0)),
+                func.sum(case((Call.outcome == abandoned, 1), else_=0)),
+                func.avg(Call.wait_s),
+                func.avg(case((is_answered, Call.talk_s), else_=None)),
+                func.sum(case((and_(is_answered, Call.wait_s <= service_level_s), 1), else_=0)),
+            )
+            .where(Call.started_at >= start, Call.started_at < end)
+            .group_by(key)
+            .order_by(key)
+        )
+        if queue is not None:
+            stmt = stmt.where(Call.queue == queue)
+        if agent_id is not None:
+            stmt = stmt.where(Call.agent_id == agent_id)
+        rows = await self.session.execute(stmt)
+        return [
+            CallStatsRow(
+                key=k,
+                calls=int(n),
+                answered=int(a or 0),
+                abandoned=int(ab or 0),
+                avg_wait_s=float(w) if w is not None else None,
+                avg_talk_s=float(t) if t is not None else None,
+                answered_within_sl=int(sl or 0),
+            )
+            for k, n, a, ab, w, t, sl in rows
+        ]
+
+    async def set_case(self, call_id: str, case_id: int, customer_id: int | None) -> None:
+        values: dict[str, Any] = {"case_id": case_id}
+        if customer_id is not None:
+            values["customer_id"] = customer_id
+        await self.session.execute(update(Call).where(Call.call_id == call_id).values(**values))
+
+
+__all__ = [
+    "CallRepository",
+    "CallStatsRow",
+    "CaseRepository",
+    "CustomerRepository",
+    "NotificationRepository",
+    "OutboxRepository",
+    "TaskRepository",
+    "WebhookRepository",
+    "format_case_number",
+]

@@ -1,0 +1,1 @@
+"""Pure CRM rules: no I/O, no await, time passed in as `now`."""

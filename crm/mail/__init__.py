@@ -1,0 +1,1 @@
+"""Customer mail: templates (what to say) and the SMTP outbox sender."""

@@ -1,0 +1,42 @@
+"""Phone numbers are stored and compared in E.164 only."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from crm.errors import InvalidPhoneNumber
+
+DEFAULT_REGION = "FR"
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 form of `raw` (national numbers read in `region`); raises InvalidPhoneNumber."""
+    text = raw.strip()
+    if text.startswith("00"):
+        # International prefix used in most of Europe; phonenumbers only knows it per region.
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(f"not a phone number: {raw!r}", number=raw) from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidPhoneNumber(f"not a possible phone number: {raw!r}", number=raw)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_or_raw(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 when parseable; otherwise the trimmed raw value ("anonymous", an extension),
+    so the journal never loses what Asterisk reported."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return normalize_phone(raw, region)
+    except InvalidPhoneNumber:
+        return raw.strip()
+
+
+def try_normalize(raw: str, region: str = DEFAULT_REGION) -> str | None:
+    try:
+        return normalize_phone(raw, region)
+    except InvalidPhoneNumber:
+        return None

@@ -1,0 +1,46 @@
+"""CRM settings. Values the rules leave open are configurable; defaults are DOMAIN.md's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from crm.domain.cases import Priority
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """An external CRM (C3) following case and call events."""
+
+    url: str
+    secret: str
+    # Event names to send ("case.created", "call.recorded", ...); empty means all.
+    events: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CrmSettings:
+    default_region: str = "FR"
+    # S5: a case waiting for the customer closes after this long without reply.
+    auto_close_after: timedelta = timedelta(hours=24)
+    # Q2: a contact opens a new case once the open one is idle this long.
+    join_idle_after: timedelta = timedelta(days=28)
+    # S1: a repeat contact within this window raises the priority.
+    repeat_contact_window: timedelta = timedelta(days=7)
+    # S1: customer tier -> priority steps added to "normal".
+    tier_priority_boost: dict[str, int] = field(default_factory=lambda: {"gold": 1, "vip": 2})
+    # S1: IVR choice (path) -> minimum priority.
+    ivr_priority: dict[str, Priority] = field(default_factory=dict)
+    # S2: automatic assignment stops at this many active cases per agent.
+    max_cases_per_agent: int = 4
+    # C1: task reminders fire this many minutes before the due time.
+    reminder_minutes_before: int = 10
+    # Q4: send an acknowledgement when a case is created.
+    send_acknowledgement: bool = True
+    # Q4: at most one CSAT survey per contact within this window.
+    csat_cooldown: timedelta = timedelta(hours=24)
+    # P5: follow-up ownership window.
+    follow_up_window: timedelta = timedelta(hours=3)
+    mail_from: str = "support@aiguilleur.invalid"
+    company_name: str = "Aiguilleur support"
+    webhooks: tuple[WebhookEndpoint, ...] = ()

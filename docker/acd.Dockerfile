@@ -1,0 +1,10 @@
+FROM python:3.11-slim
+WORKDIR /srv/aiguilleur
+COPY pyproject.toml README.md ./
+COPY acd/ acd/
+COPY crm/ crm/
+COPY ivr-config/ ivr-config/
+RUN pip install --no-cache-dir .
+ENV ACD_CENTRE_DIR=/srv/aiguilleur/ivr-config \
+    ACD_HTTP_HOST=0.0.0.0
+CMD ["sh", "-c", "acd migrate && acd serve"]

@@ -1,0 +1,108 @@
+"""Fixtures for tests against the sandbox Asterisk (scripts/asterisk-sandbox).
+
+Agents' phones and callers are Local channels whose behaviour the AstDB sets
+(see [test-phones] and [test-callers] in ivr-config/asterisk/extensions.conf).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from acd import routing
+from acd.bootstrap import Server, start_server
+from acd.config import REPO_ROOT, Settings, load_settings
+from acd.sandbox import Switchboard, open_switchboard
+from crm.db.migrate import upgrade_async
+
+SANDBOX = REPO_ROOT / "scripts" / "asterisk-sandbox"
+CENTRE = Path(__file__).parent / "centre"
+
+
+def _ami_answers(port: int = 5038) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            return sock.recv(64).startswith(b"Asterisk Call Manager")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> None:
+    """The sandbox Asterisk, brought up when it is not running."""
+    if not _ami_answers():
+        result = subprocess.run([str(SANDBOX), "up"], capture_output=True, text=True)
+        if result.returncode != 0 or not _ami_answers():
+            pytest.fail(
+                f"the sandbox Asterisk is not running and `{SANDBOX} up` failed:\n{result.stderr}"
+            )
+
+
+@pytest.fixture
+def settings(sandbox: None, tmp_path: Path) -> Settings:
+    return load_settings(
+        env={},
+        overrides={
+            "http.port": 0,
+            "fastagi.port": 0,
+            "centre_dir": str(CENTRE),
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'acd.sqlite3'}",
+            "telephony.agent_dial": "Local/{agent}@test-phones",
+            "telephony.outbound_dial": "Local/{number}@test-phones",
+            "telephony.agent_answer_timeout": 5,
+            "telephony.callback_attempts": 2,
+            "telephony.customer_answer_timeout": 3,
+        },
+    )
+
+
+@pytest.fixture
+async def switchboard(settings: Settings) -> AsyncIterator[Switchboard]:
+    async with open_switchboard(settings.ami) as board:
+        await board.hangup_everything()
+        yield board
+        await board.hangup_everything()
+
+
+@contextlib.asynccontextmanager
+async def running_server(settings: Settings) -> AsyncIterator[Server]:
+    """A server on a fresh database, logged in to the sandbox and ready for calls."""
+    await upgrade_async(settings.database_url)
+    server = await start_server(settings)
+    try:
+        await server.ami.wait_connected(10)
+        # The first login has set ACD_AGI once the writer has handled it.
+        await server.telephony.execute(_noop)
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def server(settings: Settings, switchboard: Switchboard) -> AsyncIterator[Server]:
+    async with running_server(settings) as server:
+        yield server
+
+
+async def _noop() -> None:
+    return None
+
+
+@pytest.fixture
+def events(server: Server) -> Iterator[asyncio.Queue[Any]]:
+    """Everything the server publishes from now on."""
+    with server.bus.subscribe() as queue:
+        yield queue
+
+
+async def ready(server: Server, *agent_ids: str) -> None:
+    """Log agents in (they become ready), in the order given."""
+    for agent_id in agent_ids:
+        await server.telephony.command(lambda at, a=agent_id: routing.AgentLoggedIn(a, at=at))

@@ -20,24 +20,31 @@ class EventBus:
     """
 
     def __init__(self, maxsize: int = 10_000) -> None:
-        self._subscribers: set[asyncio.Queue[Any]] = set()
+        self._subscribers: dict[asyncio.Queue[Any], tuple[type, ...] | None] = {}
         self._maxsize = maxsize
+        self._dropped = 0
 
     def publish(self, event: Any) -> None:
-        for queue in self._subscribers:
+        for queue, kinds in self._subscribers.items():
+            if kinds is not None and not isinstance(event, kinds):
+                continue
             if queue.full():
                 queue.get_nowait()
-                log.warning("bus_subscriber_lagging", dropped=1)
+                self._dropped += 1
+                # Once per thousand: a lagging subscriber must not flood the log too.
+                if self._dropped % 1000 == 1:
+                    log.warning("bus_subscriber_lagging", dropped=self._dropped)
             queue.put_nowait(event)
 
     @contextmanager
-    def subscribe(self) -> Any:
+    def subscribe(self, kinds: tuple[type, ...] | None = None) -> Any:
+        """A queue of every published event, or only of those of the given types."""
         queue: asyncio.Queue[Any] = asyncio.Queue(self._maxsize)
-        self._subscribers.add(queue)
+        self._subscribers[queue] = kinds
         try:
             yield queue
         finally:
-            self._subscribers.discard(queue)
+            self._subscribers.pop(queue, None)
 
     async def stream(self) -> AsyncIterator[Any]:
         with self.subscribe() as queue:

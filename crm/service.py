@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from crm.clock import Clock
 from crm.db.models import (
-    AgentStateChange,
     Call,
     Case,
     CaseEvent,
@@ -593,11 +592,12 @@ class CrmService:
     ) -> None:
         """D8: log agent state transitions, each (agent id, state, reason, when), the
         source of time-in-state statistics."""
+        rows = [
+            {"agent_id": agent_id, "state": state, "reason": reason, "at": at}
+            for agent_id, state, reason, at in changes
+        ]
         async with self._uow() as uow:
-            for agent_id, state, reason, at in changes:
-                await uow.agent_states.add(
-                    AgentStateChange(agent_id=agent_id, state=state, reason=reason, at=at)
-                )
+            await uow.agent_states.add_many(rows)
             await uow.commit()
 
     async def agent_time_in_states(
@@ -617,13 +617,14 @@ class CrmService:
         if number is None:
             return None
         async with self._uow() as uow:
-            return await self._case_owner(uow, number)
+            customer = await uow.customers.find_by_phone(number)
+            return await self._case_owner(uow, number, customer.id if customer else None)
 
-    async def _case_owner(self, uow: UnitOfWork, number: str) -> str | None:
-        customer = await uow.customers.find_by_phone(number)
-        latest = await uow.cases.latest_for(
-            customer_id=customer.id if customer else None,
-            contact_number=None if customer else number,
+    async def _case_owner(
+        self, uow: UnitOfWork, number: str, customer_id: int | None
+    ) -> str | None:
+        latest = await uow.cases.latest_state_for(
+            customer_id=customer_id, contact_number=None if customer_id else number
         )
         if latest is None:
             return None
@@ -634,24 +635,30 @@ class CrmService:
     async def preferred_agent_for_number(
         self, phone_number: str, *, last_agent_within: timedelta | None
     ) -> tuple[str | None, str | None]:
-        """Who a caller should reach first, and why, in one transaction: the author of a
-        follow-up within 3 h ("follow_up", P5), else the owner of the case the call would
-        join ("owner", P1), else the agent of their last handled call within
-        `last_agent_within` ("last_agent", S9; None skips it)."""
+        """Who a caller should reach first, and why: the author of a follow-up within 3 h
+        ("follow_up", P5), else the owner of the case the call would join ("owner", P1),
+        else the agent of their last handled call within `last_agent_within`
+        ("last_agent", S9; None skips it). Two statements at most."""
         number = try_normalize(phone_number, self.settings.default_region)
         if number is None:
             return None, None
+        now = self._clock.now()
         async with self._uow() as uow:
-            agent = await self._follow_up_agent(uow, number, self.settings.follow_up_window)
-            if agent is not None:
-                return agent, "follow_up"
-            agent = await self._case_owner(uow, number)
-            if agent is not None:
-                return agent, "owner"
-            if last_agent_within is not None:
-                agent = await self._last_agent(uow, number, last_agent_within)
-                if agent is not None:
-                    return agent, "last_agent"
+            facts = await uow.calls.caller_facts(
+                number,
+                follow_up_since=now - self.settings.follow_up_window,
+                follow_up_kinds=FOLLOW_UP_CONTACT_KINDS,
+                handled_outcomes=[o.value for o in HANDLED_OUTCOMES],
+                last_agent_since=now - last_agent_within if last_agent_within else None,
+                with_last_agent=last_agent_within is not None,
+            )
+            if facts.follow_up_author is not None:
+                return facts.follow_up_author, "follow_up"
+            owner = await self._case_owner(uow, number, facts.customer_id)
+        if owner is not None:
+            return owner, "owner"
+        if facts.last_agent is not None:
+            return facts.last_agent, "last_agent"
         return None, None
 
     async def open_case_counts(self, agent_ids: Iterable[str]) -> dict[str, int]:
@@ -832,85 +839,53 @@ class CrmService:
         return (await self.record_calls([record]))[0]
 
     async def record_calls(self, records: Sequence[CallRecord]) -> list[CallEntry]:
-        """`record_call` for several rows in one transaction (the journal writer's batches)."""
-        async with self._uow() as uow:
-            entries = [await self._upsert_call(uow, record) for record in records]
-            await uow.commit()
-        return entries
-
-    async def _upsert_call(self, uow: UnitOfWork, record: CallRecord) -> CallEntry:
+        """`record_call` for several rows in one transaction (the journal writer's batches),
+        in order: a call the batch touches twice (its end, then its wrap-up time) is merged
+        before it is written. A few statements per batch, whatever its size."""
         region = self.settings.default_region
-        values: dict[str, Any] = {
-            name: getattr(record, name)
-            for name in (
-                "ivr_path",
-                "queue",
-                "agent_id",
-                "enqueued_at",
-                "offered_at",
-                "answered_at",
-                "ended_at",
-                "wait_s",
-                "talk_s",
-                "wrapup_s",
-                "case_id",
-                "customer_id",
-                "uniqueid",
-                "linkedid",
-                "started_at",
-            )
-            if getattr(record, name) is not None
-        }
-        if record.direction is not None:
-            values["direction"] = Direction(record.direction).value
-        if record.outcome is not None:
-            values["outcome"] = CallOutcome(record.outcome).value
-        if record.caller_number is not None:
-            values["caller_number"] = normalize_or_raw(record.caller_number, region)
-        if record.dialled_number is not None:
-            values["dialled_number"] = normalize_or_raw(record.dialled_number, region)
-        call = await uow.calls.get_by_call_id(record.call_id)
-        created = call is None
-        if call is None:
-            call = Call(
-                call_id=record.call_id,
-                direction=Direction.INBOUND.value,
-                agent_ids=[],
-                started_at=(
-                    record.started_at
-                    or record.enqueued_at
-                    or record.offered_at
-                    or self._clock.now()
-                ),
-            )
-            await uow.calls.add(call)
-        was_ended = call.ended_at is not None
-        for name, value in values.items():
-            setattr(call, name, value)
-        agents = list(call.agent_ids or [])
-        for agent in [
-            *(record.agent_ids or ()),
-            *([record.agent_id] if record.agent_id else []),
-        ]:
-            if agent not in agents:
-                agents.append(agent)
-        call.agent_ids = agents
-        call.remote_number = (
-            call.dialled_number
-            if call.direction == Direction.OUTBOUND.value
-            else call.caller_number
+        async with self._uow() as uow:
+            stored = await uow.calls.rows_by_call_id({r.call_id for r in records})
+            rows: dict[str, dict[str, Any]] = {}
+            was_ended: dict[str, bool] = {}
+            for record in records:
+                row = rows.get(record.call_id)
+                if row is None:
+                    row = stored.get(record.call_id) or self._new_call_row(record)
+                    rows[record.call_id] = row
+                    was_ended[record.call_id] = row["ended_at"] is not None
+                _apply_call_record(row, record, region)
+            unknown = {
+                row["remote_number"]
+                for row in rows.values()
+                if row["customer_id"] is None and row["remote_number"]
+            }
+            if unknown:
+                owners = await uow.customers.latest_ids_for_phones(unknown)
+                for row in rows.values():
+                    if row["customer_id"] is None:
+                        row["customer_id"] = owners.get(row["remote_number"])
+            await uow.calls.insert_rows([r for r in rows.values() if r["id"] is None])
+            await uow.calls.update_rows([r for r in rows.values() if r["id"] is not None])
+            entries = {call_id: _call_entry(row) for call_id, row in rows.items()}
+            for call_id, entry in entries.items():
+                if call_id not in stored:
+                    await self._emit(uow, "call.started", {"call": _call_payload(entry)})
+                if entry.ended_at is not None and not was_ended[call_id]:
+                    await self._emit(uow, "call.ended", {"call": _call_payload(entry)})
+            await uow.commit()
+        return [entries[r.call_id] for r in records]
+
+    def _new_call_row(self, record: CallRecord) -> dict[str, Any]:
+        row: dict[str, Any] = dict.fromkeys(Call.__table__.columns.keys())
+        row.update(
+            call_id=record.call_id,
+            direction=Direction.INBOUND.value,
+            agent_ids=[],
+            started_at=(
+                record.started_at or record.enqueued_at or record.offered_at or self._clock.now()
+            ),
         )
-        if call.customer_id is None and call.remote_number:
-            customer = await uow.customers.find_by_phone(call.remote_number)
-            if customer is not None:
-                call.customer_id = customer.id
-        await uow.flush()
-        entry = _call_entry(call)
-        if created:
-            await self._emit(uow, "call.started", {"call": _call_payload(entry)})
-        if call.ended_at is not None and not was_ended:
-            await self._emit(uow, "call.ended", {"call": _call_payload(entry)})
-        return entry
+        return row
 
     async def call_history(self, phone_number: str, limit: int = 50) -> list[CallEntry]:
         """S7: every call with this number (inbound from it, outbound to it), newest first."""
@@ -1379,30 +1354,66 @@ def _notification_info(n: Notification) -> NotificationInfo:
     )
 
 
-def _call_entry(c: Call) -> CallEntry:
+_CALL_RECORD_FIELDS = (
+    "ivr_path",
+    "queue",
+    "agent_id",
+    "enqueued_at",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "wait_s",
+    "talk_s",
+    "wrapup_s",
+    "case_id",
+    "customer_id",
+    "uniqueid",
+    "linkedid",
+    "started_at",
+)
+
+
+def _apply_call_record(row: dict[str, Any], record: CallRecord, region: str) -> None:
+    """Fold `record` into a journal row: fields left None keep their value."""
+    for name in _CALL_RECORD_FIELDS:
+        value = getattr(record, name)
+        if value is not None:
+            row[name] = value
+    if record.direction is not None:
+        row["direction"] = Direction(record.direction).value
+    if record.outcome is not None:
+        row["outcome"] = CallOutcome(record.outcome).value
+    if record.caller_number is not None:
+        row["caller_number"] = normalize_or_raw(record.caller_number, region)
+    if record.dialled_number is not None:
+        row["dialled_number"] = normalize_or_raw(record.dialled_number, region)
+    agents = list(row["agent_ids"] or ())
+    for agent in [*(record.agent_ids or ()), *([record.agent_id] if record.agent_id else [])]:
+        if agent not in agents:
+            agents.append(agent)
+    row["agent_ids"] = agents
+    outbound = row["direction"] == Direction.OUTBOUND.value
+    row["remote_number"] = row["dialled_number"] if outbound else row["caller_number"]
+
+
+_CALL_ENTRY_FIELDS = tuple(f.name for f in fields(CallEntry))
+
+
+def _call_entry(call: Call | Mapping[str, Any]) -> CallEntry:
+    """From an ORM row or a Core row mapping."""
+    values = (
+        call
+        if isinstance(call, Mapping)
+        else {name: getattr(call, name) for name in _CALL_ENTRY_FIELDS}
+    )
+    outcome = values["outcome"]
     return CallEntry(
-        call_id=c.call_id,
-        direction=Direction(c.direction),
-        caller_number=c.caller_number,
-        dialled_number=c.dialled_number,
-        remote_number=c.remote_number,
-        ivr_path=c.ivr_path,
-        queue=c.queue,
-        agent_id=c.agent_id,
-        agent_ids=tuple(c.agent_ids or ()),
-        started_at=c.started_at,
-        enqueued_at=c.enqueued_at,
-        offered_at=c.offered_at,
-        answered_at=c.answered_at,
-        ended_at=c.ended_at,
-        wait_s=c.wait_s,
-        talk_s=c.talk_s,
-        wrapup_s=c.wrapup_s,
-        outcome=CallOutcome(c.outcome) if c.outcome else None,
-        case_id=c.case_id,
-        customer_id=c.customer_id,
-        uniqueid=c.uniqueid,
-        linkedid=c.linkedid,
+        **{
+            **{name: values[name] for name in _CALL_ENTRY_FIELDS},
+            "direction": Direction(values["direction"]),
+            "agent_ids": tuple(values["agent_ids"] or ()),
+            "outcome": CallOutcome(outcome) if outcome else None,
+        }
     )
 
 

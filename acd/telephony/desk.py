@@ -62,7 +62,7 @@ class TicketDesk:
                 await self._task
 
     async def _run(self) -> None:
-        with self._bus.subscribe() as events:
+        with self._bus.subscribe((CallConnected,)) as events:
             await self._sync_all()
             while True:
                 try:

@@ -150,6 +150,10 @@ class Command:
     reply: asyncio.Future[Any]
 
 
+# Items the single writer handles in a row before it lets other tasks run.
+YIELD_EVERY = 64
+
+
 class TelephonyService:
     def __init__(
         self,
@@ -221,7 +225,13 @@ class TelephonyService:
         return asyncio.get_running_loop().time()
 
     async def _run(self) -> None:
+        handled = 0
         while True:
+            handled += 1
+            if handled % YIELD_EVERY == 0:
+                # A queue.get() that finds an item does not suspend: without this a
+                # burst of AMI events would starve the FastAGI, HTTP and bus readers.
+                await asyncio.sleep(0)
             item = await self._inbox.get()
             try:
                 if isinstance(item, Command):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DEFAULT_URL = "sqlite+aiosqlite:///var/aiguilleur.sqlite3"
@@ -18,6 +18,12 @@ def create_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
         # connection back; skipping the pool's extra rollback saves a thread hop per use
         # with aiosqlite (visible in look-up latency).
         kwargs.setdefault("pool_reset_on_return", None)
+        # A fixed pool: with aiosqlite each connection is a thread plus its pragmas, and
+        # the default overflow opened and closed one per burst of IVR look-ups. SQLite
+        # runs one writer at a time anyway; a look-up beyond eight waits its turn.
+        if make_url(url).database not in (None, "", ":memory:"):
+            kwargs.setdefault("pool_size", 8)
+            kwargs.setdefault("max_overflow", 0)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.db.models import (
@@ -76,6 +76,15 @@ class CustomerRepository:
         )
         return result.first()
 
+    async def latest_ids_for_phones(self, numbers: Iterable[str]) -> dict[str, int]:
+        """`find_by_phone` for many numbers at once: number → most recent customer id."""
+        result = await self.session.execute(
+            select(CustomerPhone.number, func.max(CustomerPhone.customer_id))
+            .where(CustomerPhone.number.in_(list(numbers)))
+            .group_by(CustomerPhone.number)
+        )
+        return {number: customer_id for number, customer_id in result}
+
     async def ids_for_phone(self, number: str) -> list[int]:
         result = await self.session.scalars(
             select(CustomerPhone.customer_id).where(CustomerPhone.number == number)
@@ -139,6 +148,23 @@ class CaseRepository:
             select(Case).where(Case.id == case_id).with_for_update()
         )
         return result.first()
+
+    async def latest_state_for(
+        self, *, customer_id: int | None, contact_number: str | None
+    ) -> CaseState | None:
+        """`latest_for` without loading the case: what deciding join-or-open needs."""
+        stmt = select(Case.status, Case.last_activity_at, Case.owner_agent_id)
+        if customer_id is not None:
+            stmt = stmt.where(Case.customer_id == customer_id)
+        elif contact_number is not None:
+            stmt = stmt.where(Case.customer_id.is_(None), Case.contact_number == contact_number)
+        else:
+            return None
+        result = await self.session.execute(
+            stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(1)
+        )
+        row = result.first()
+        return CaseState(*row) if row is not None else None
 
     async def latest_for(
         self, *, customer_id: int | None, contact_number: str | None
@@ -374,6 +400,22 @@ class WebhookRepository:
 
 
 @dataclass(frozen=True)
+class CallerFacts:
+    """What routing asks of a caller's number, read in one statement."""
+
+    follow_up_author: str | None  # newest follow-up on their customer since the window
+    customer_id: int | None  # most recent customer holding the number
+    last_agent: str | None  # agent of their last handled call since the window
+
+
+@dataclass(frozen=True)
+class CaseState:
+    status: str
+    last_activity_at: datetime
+    owner_agent_id: str | None
+
+
+@dataclass(frozen=True)
 class CallStatsRow:
     key: str | None
     calls: int
@@ -388,8 +430,12 @@ class AgentStateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, change: AgentStateChange) -> None:
-        self.session.add(change)
+    async def add_many(self, changes: Sequence[Mapping[str, Any]]) -> None:
+        """Core executemany: one statement for a whole batch of transitions."""
+        if changes:
+            await self.session.execute(
+                insert(Base.metadata.tables["agent_state_changes"]), list(changes)
+            )
 
     async def between(
         self, agent_id: str, start: datetime, end: datetime
@@ -428,6 +474,31 @@ class CallRepository:
         await self.session.flush()
         return call
 
+    # The journal's write path is Core on plain dicts: a batch of hundreds of rows costs a
+    # few statements instead of an ORM flush per row.
+    async def rows_by_call_id(self, call_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        table = Base.metadata.tables["calls"]
+        result = await self.session.execute(
+            select(table).where(table.c.call_id.in_(list(call_ids)))
+        )
+        return {row.call_id: dict(row._mapping) for row in result}
+
+    async def insert_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """New rows; an `id` key is ignored (the database numbers them)."""
+        if rows:
+            await self.session.execute(
+                insert(Base.metadata.tables["calls"]),
+                [{k: v for k, v in row.items() if k != "id"} for row in rows],
+            )
+
+    async def update_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows keyed by their `id`: every other column of each row is written."""
+        if not rows:
+            return
+        table = Base.metadata.tables["calls"]
+        params = [{("row_id" if k == "id" else k): v for k, v in row.items()} for row in rows]
+        await self.session.execute(update(table).where(table.c.id == bindparam("row_id")), params)
+
     async def bulk_insert(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Import/benchmark path: Core executemany of plain dicts."""
         await self.session.execute(Base.metadata.tables["calls"].insert(), list(rows))
@@ -444,17 +515,49 @@ class CallRepository:
     async def last_handling_agent(
         self, number: str, outcomes: Iterable[str], since: datetime | None = None
     ) -> str | None:
-        stmt = select(Call.agent_id).where(
-            Call.remote_number == number,
-            Call.agent_id.is_not(None),
-            Call.outcome.in_(list(outcomes)),
-        )
-        if since is not None:
-            stmt = stmt.where(Call.started_at >= since)
-        result = await self.session.scalars(
-            stmt.order_by(Call.started_at.desc(), Call.id.desc()).limit(1)
-        )
+        result = await self.session.scalars(_last_handling_agent(number, outcomes, since))
         return result.first()
+
+    async def caller_facts(
+        self,
+        number: str,
+        *,
+        follow_up_since: datetime,
+        follow_up_kinds: Iterable[str],
+        handled_outcomes: Iterable[str],
+        last_agent_since: datetime | None,
+        with_last_agent: bool,
+    ) -> CallerFacts:
+        """P5, P1 and S9's look-ups for one caller as scalar subqueries of one SELECT:
+        one round trip to the database while the caller is in the IVR."""
+        customers = select(CustomerPhone.customer_id).where(CustomerPhone.number == number)
+        follow_up = (
+            select(FollowUp.author)
+            .where(
+                FollowUp.customer_id.in_(customers),
+                FollowUp.at > follow_up_since,
+                FollowUp.kind.in_(list(follow_up_kinds)),
+            )
+            .order_by(FollowUp.at.desc(), FollowUp.id.desc())
+            .limit(1)
+        )
+        latest_customer = select(func.max(CustomerPhone.customer_id)).where(
+            CustomerPhone.number == number
+        )
+        last_agent = (
+            _last_handling_agent(number, handled_outcomes, last_agent_since)
+            if with_last_agent
+            else select(null())
+        )
+        result = await self.session.execute(
+            select(
+                follow_up.scalar_subquery(),
+                latest_customer.scalar_subquery(),
+                last_agent.scalar_subquery(),
+            )
+        )
+        follow_up_author, customer_id, agent = result.one()
+        return CallerFacts(follow_up_author, customer_id, agent)
 
     async def stats(
         self,
@@ -509,10 +612,25 @@ class CallRepository:
         await self.session.execute(update(Call).where(Call.call_id == call_id).values(**values))
 
 
+def _last_handling_agent(
+    number: str, outcomes: Iterable[str], since: datetime | None
+) -> Select[Any]:
+    stmt = select(Call.agent_id).where(
+        Call.remote_number == number,
+        Call.agent_id.is_not(None),
+        Call.outcome.in_(list(outcomes)),
+    )
+    if since is not None:
+        stmt = stmt.where(Call.started_at >= since)
+    return stmt.order_by(Call.started_at.desc(), Call.id.desc()).limit(1)
+
+
 __all__ = [
     "CallRepository",
     "CallStatsRow",
+    "CallerFacts",
     "CaseRepository",
+    "CaseState",
     "CustomerRepository",
     "NotificationRepository",
     "OutboxRepository",

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from crm.db.sqlite import OneTripAiosqlite
+
 DEFAULT_URL = "sqlite+aiosqlite:///var/aiguilleur.sqlite3"
 
 
@@ -24,6 +26,8 @@ def create_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
         if make_url(url).database not in (None, "", ":memory:"):
             kwargs.setdefault("pool_size", 8)
             kwargs.setdefault("max_overflow", 0)
+    if make_url(url).drivername == "sqlite+aiosqlite":
+        kwargs.setdefault("module", OneTripAiosqlite())
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -18,7 +18,6 @@ from crm.clock import Clock
 from crm.db.models import (
     Call,
     Case,
-    CaseEvent,
     Customer,
     FollowUp,
     IntakeAnswer,
@@ -319,12 +318,17 @@ class CrmService:
                         agent_id=agent_id,
                         agent_ids=[agent_id],
                         started_at=now,
+                        case_id=case_.id,
+                        customer_id=case_.customer_id,
                     )
                 )
                 await self._emit(uow, "call.started", {"call": _call_payload(_call_entry(call))})
             call.case_id = case_.id
             if case_.customer_id is not None:
                 call.customer_id = case_.customer_id
+            agent_cases = await uow.cases.active_counts(
+                [agent_id], [s.value for s in ACTIVE_STATUSES]
+            )
             customer_info = await self._customer_info(uow, customer) if customer else None
             await self._emit(
                 uow,
@@ -333,7 +337,12 @@ class CrmService:
             )
             info = _case_info(case_)
             await uow.commit()
-        return CaseForCall(case=info, joined=joined, customer=customer_info)
+        return CaseForCall(
+            case=info,
+            joined=joined,
+            customer=customer_info,
+            agent_open_cases=agent_cases.get(agent_id, 0),
+        )
 
     async def get_case(self, case_number: str) -> CaseInfo:
         async with self._uow() as uow:
@@ -1026,12 +1035,15 @@ class CrmService:
                 last_activity_at=now,
             )
         )
-        await self._audit(uow, case_, actor, "status", None, status.value, now)
-        await self._audit(uow, case_, actor, "priority", None, priority.value, now)
+        audit = [
+            _audit_row(case_, actor, "status", None, status.value, now),
+            _audit_row(case_, actor, "priority", None, priority.value, now),
+        ]
         if owner is not None:
-            await self._audit(uow, case_, actor, "owner", None, owner, now)
+            audit.append(_audit_row(case_, actor, "owner", None, owner, now))
         if previous is not None:
-            await self._audit(uow, case_, actor, "previous_case", None, previous.number, now)
+            audit.append(_audit_row(case_, actor, "previous_case", None, previous.number, now))
+        await uow.cases.add_events(audit)
         if self.settings.send_acknowledgement:
             await self._queue_case_mail(uow, case_, MailKind.ACKNOWLEDGEMENT)
         await self._emit(uow, "case.created", {"case": _case_payload(case_)})
@@ -1164,16 +1176,7 @@ class CrmService:
         new: str | None,
         at: datetime,
     ) -> None:
-        await uow.cases.add_event(
-            CaseEvent(
-                case_id=case_.id,
-                at=at,
-                actor=actor,
-                field=field_name,
-                old_value=old,
-                new_value=new,
-            )
-        )
+        await uow.cases.add_events([_audit_row(case_, actor, field_name, old, new, at)])
 
     async def _emit(self, uow: UnitOfWork, event: str, data: dict[str, Any]) -> None:
         """C3: queue one signed delivery per subscribed endpoint, in the same transaction."""
@@ -1352,6 +1355,19 @@ def _notification_info(n: Notification) -> NotificationInfo:
         created_at=n.created_at,
         read_at=n.read_at,
     )
+
+
+def _audit_row(
+    case_: Case, actor: str, field_name: str, old: str | None, new: str | None, at: datetime
+) -> dict[str, Any]:
+    return {
+        "case_id": case_.id,
+        "at": at,
+        "actor": actor,
+        "field": field_name,
+        "old_value": old,
+        "new_value": new,
+    }
 
 
 _CALL_RECORD_FIELDS = (

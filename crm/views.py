@@ -104,6 +104,7 @@ class CaseForCall:
     case: CaseInfo
     joined: bool
     customer: CustomerInfo | None
+    agent_open_cases: int  # the answering agent's active cases, this one included (S2)
 
 
 @dataclass(frozen=True)

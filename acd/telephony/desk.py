@@ -75,7 +75,6 @@ class TicketDesk:
                 if isinstance(event, CallConnected) and event.call_id not in self.tickets:
                     try:
                         await self.open_ticket(event)
-                        await self.sync_case_counts([event.agent_id])
                     except Exception:
                         log.exception("ticket_failed", call_id=event.call_id)
 
@@ -112,6 +111,7 @@ class TicketDesk:
             intake=script.model_dump(mode="json") if script is not None else None,
         )
         self.tickets[event.call_id] = ticket.case_number
+        await self._telephony.command(_case_count(event.agent_id, result.agent_open_cases))
         log.info(
             "ticket_opened", call_id=event.call_id, case=ticket.case_number, joined=result.joined
         )

@@ -221,8 +221,11 @@ class CaseRepository:
         )
         return list(result)
 
-    async def add_event(self, event: CaseEvent) -> None:
-        self.session.add(event)
+    async def add_events(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Audit rows in one Core executemany (the ORM would insert them one by one to
+        read back ids nobody needs)."""
+        if events:
+            await self.session.execute(insert(Base.metadata.tables["case_events"]), list(events))
 
     async def events(self, case_id: int) -> list[CaseEvent]:
         result = await self.session.scalars(

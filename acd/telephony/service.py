@@ -599,7 +599,7 @@ class TelephonyService:
         view = self.router.agent(agent_id)
         if busy == view.device_busy:
             return
-        log.info("agent_device", agent=agent_id, state=event.state)
+        log.debug("agent_device", agent=agent_id, state=event.state)
         # Our own offers and calls make the phone busy too; only the flag matters.
         event_type = routing.AgentDeviceBusy if busy else routing.AgentDeviceFree
         self._handle(event_type(agent_id, at=self._now()))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from crm.clock import Clock
@@ -26,7 +27,7 @@ from crm.db.models import (
     Task,
     WebhookDelivery,
 )
-from crm.db.unit_of_work import UnitOfWork
+from crm.db.unit_of_work import UnitOfWork, WriteConflict
 from crm.domain.agent_stats import time_in_states
 from crm.domain.cases import (
     ACTIVE_STATUSES,
@@ -81,6 +82,7 @@ from crm.views import (
 
 UowFactory = Callable[[], UnitOfWork]
 _E = TypeVar("_E", CaseStatus, Priority, Severity, Visibility)
+_T = TypeVar("_T")
 
 SYSTEM_ACTOR = "system"
 AUTO_CLOSE_ACTOR = "system:auto_close"
@@ -253,6 +255,31 @@ class CrmService:
         """D4, Q2, S8: when an agent answers, join the caller's open case or open a new one
         (linked to the previous case when that one is closed, resolved or idle), record the
         call on it and link the journal row. The returned case number is for the caller."""
+        # The journal may insert this call's row meanwhile: then the case joins it.
+        return await _again_on_conflict(
+            partial(
+                self._open_or_join_case_for_call,
+                call_id=call_id,
+                caller_number=caller_number,
+                agent_id=agent_id,
+                queue=queue,
+                ivr_path=ivr_path,
+                subject=subject,
+                title=title,
+            )
+        )
+
+    async def _open_or_join_case_for_call(
+        self,
+        *,
+        call_id: str,
+        caller_number: str | None,
+        agent_id: str,
+        queue: str | None,
+        ivr_path: str | None,
+        subject: str | None,
+        title: str | None,
+    ) -> CaseForCall:
         now = self._clock.now()
         number = normalize_or_raw(caller_number, self.settings.default_region)
         async with self._uow() as uow:
@@ -851,6 +878,10 @@ class CrmService:
         """`record_call` for several rows in one transaction (the journal writer's batches),
         in order: a call the batch touches twice (its end, then its wrap-up time) is merged
         before it is written. A few statements per batch, whatever its size."""
+        # A ticket may insert one of these calls meanwhile: then it is an update.
+        return await _again_on_conflict(partial(self._record_calls, records))
+
+    async def _record_calls(self, records: Sequence[CallRecord]) -> list[CallEntry]:
         region = self.settings.default_region
         async with self._uow() as uow:
             stored = await uow.calls.rows_by_call_id({r.call_id for r in records})
@@ -1355,6 +1386,14 @@ def _notification_info(n: Notification) -> NotificationInfo:
         created_at=n.created_at,
         read_at=n.read_at,
     )
+
+
+async def _again_on_conflict(work: Callable[[], Awaitable[_T]]) -> _T:
+    """Run a unit of work once more if a concurrent one inserted the same row first."""
+    try:
+        return await work()
+    except WriteConflict:
+        return await work()
 
 
 def _audit_row(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm.db.repositories import (
@@ -16,6 +17,11 @@ from crm.db.repositories import (
     TaskRepository,
     WebhookRepository,
 )
+
+
+class WriteConflict(Exception):
+    """A concurrent transaction inserted the same unique row first (its work was rolled
+    back; running it again sees that row)."""
 
 
 class UnitOfWork:
@@ -58,6 +64,8 @@ class UnitOfWork:
         # Closing ends the transaction with a rollback: whatever was not committed is
         # discarded. Loaded objects are detached but keep their loaded values.
         await session.close()
+        if isinstance(exc, IntegrityError):
+            raise WriteConflict(str(exc.orig)) from exc
 
     async def commit(self) -> None:
         await self._require_session().commit()

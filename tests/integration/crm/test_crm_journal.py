@@ -55,6 +55,30 @@ async def test_call_is_upserted_by_call_id(service: CrmService, clock: FakeClock
     assert [c.call_id for c in await service.call_history(NUMBER)] == ["1700000000.1"]
 
 
+async def test_a_batch_touching_a_call_twice_writes_one_row_with_both(
+    service: CrmService, clock: FakeClock, customer: CustomerInfo
+):  # S7: the journal writer's batch holds a call's end and, later, its wrap-up time
+    start = clock.now()
+    await service.record_call(CallRecord(call_id="old", caller_number=NUMBER, enqueued_at=start))
+    entries = await service.record_calls(
+        [
+            CallRecord(call_id="old", agent_id="bob", ended_at=start, outcome=CallOutcome.ANSWERED),
+            CallRecord(call_id="new", caller_number="0123456789", agent_id="alice"),
+            CallRecord(call_id="old", wrapup_s=42),
+            CallRecord(call_id="new", ended_at=start, outcome=CallOutcome.ABANDONED),
+        ]
+    )
+    assert [e.call_id for e in entries] == ["old", "new", "old", "new"]
+    history = {e.call_id: e for e in await service.call_history(NUMBER)}
+    assert set(history) == {"old", "new"}
+    assert history["old"].agent_id == "bob" and history["old"].wrapup_s == 42
+    assert history["old"].outcome is CallOutcome.ANSWERED
+    assert history["new"].agent_ids == ("alice",)
+    assert history["new"].outcome is CallOutcome.ABANDONED
+    # The number belongs to a known customer: both rows are linked to them.
+    assert {e.customer_id for e in history.values()} == {customer.id}
+
+
 async def test_history_of_a_number_lists_inbound_and_outbound_calls_newest_first(
     service: CrmService, clock: FakeClock, customer: CustomerInfo
 ):  # S7

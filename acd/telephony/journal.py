@@ -72,9 +72,11 @@ class JournalWriter:
 
     async def _run(self) -> None:
         while True:
-            # Whatever queues up within the linger goes in one transaction per kind.
+            # Whatever queues up within the linger goes in one transaction per kind; a
+            # backlog of a full batch is written at once.
             batch = [await self._queue.get()]
-            await asyncio.sleep(self._linger)
+            if self._queue.qsize() < MAX_BATCH:
+                await asyncio.sleep(self._linger)
             while not self._queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(self._queue.get_nowait())
             delay = self._retry_delay

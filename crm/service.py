@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from crm.clock import Clock
 from crm.db.models import (
@@ -83,6 +83,7 @@ from crm.views import (
 UowFactory = Callable[[], UnitOfWork]
 _E = TypeVar("_E", CaseStatus, Priority, Severity, Visibility)
 _T = TypeVar("_T")
+_V = TypeVar("_V")
 
 SYSTEM_ACTOR = "system"
 AUTO_CLOSE_ACTOR = "system:auto_close"
@@ -1346,46 +1347,20 @@ def _case_payload(case_: Case) -> dict[str, Any]:
 
 
 def _follow_up_info(f: FollowUp) -> FollowUpInfo:
-    return FollowUpInfo(
-        id=f.id,
-        case_id=f.case_id,
-        kind=f.kind,
-        visibility=f.visibility,
-        author=f.author,
-        body=f.body,
-        call_id=f.call_id,
-        at=f.at,
-    )
+    return _view(FollowUpInfo, f)
 
 
 def _task_info(t: Task) -> TaskInfo:
-    return TaskInfo(
-        id=t.id,
-        case_id=t.case_id,
-        customer_id=t.customer_id,
-        kind=t.kind,
-        title=t.title,
-        assignee=t.assignee,
-        due_at=t.due_at,
-        reminder_at=t.reminder_at,
-        reminder_sent_at=t.reminder_sent_at,
-        done_at=t.done_at,
-    )
+    return _view(TaskInfo, t)
 
 
 def _notification_info(n: Notification) -> NotificationInfo:
-    return NotificationInfo(
-        id=n.id,
-        recipient=n.recipient,
-        kind=n.kind,
-        title=n.title,
-        body=n.body,
-        sender=n.sender,
-        case_id=n.case_id,
-        task_id=n.task_id,
-        created_at=n.created_at,
-        read_at=n.read_at,
-    )
+    return _view(NotificationInfo, n)
+
+
+def _view(view: type[_V], row: object) -> _V:
+    """The view dataclass filled from the ORM row's attributes of the same names."""
+    return view(**{f.name: getattr(row, f.name) for f in fields(cast(Any, view))})
 
 
 async def _again_on_conflict(work: Callable[[], Awaitable[_T]]) -> _T:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 import structlog
 
 from crm.clock import Clock
+from crm.db.models import WebhookDelivery
 from crm.domain.mail_rules import retry_delay
 from crm.service import UowFactory
 from crm.settings import WebhookEndpoint
@@ -77,26 +78,16 @@ class WebhookSender:
             for delivery_id, url, event, payload in jobs:
                 outcomes[delivery_id] = await self._post(session, delivery_id, url, event, payload)
         now = self._clock.now()
+
+        def retry_at(delivery: WebhookDelivery) -> datetime | None:
+            if delivery.url not in self._secrets:
+                return None  # endpoint removed from the configuration: keep, stop retrying
+            return now + retry_delay(
+                delivery.attempts, self.settings.retry_base, self.settings.retry_cap
+            )
+
         async with self._uow() as uow:
-            for delivery_id, error in outcomes.items():
-                delivery = await uow.webhooks.get(delivery_id)
-                if delivery is None or delivery.delivered_at is not None:
-                    continue
-                delivery.attempts += 1
-                delivery.last_attempt_at = now
-                if error is None:
-                    delivery.delivered_at = now
-                    delivery.next_attempt_at = None
-                    delivery.last_error = None
-                elif delivery.url not in self._secrets:
-                    # Endpoint removed from the configuration: keep the row, stop retrying.
-                    delivery.last_error = error
-                    delivery.next_attempt_at = None
-                else:
-                    delivery.last_error = error[:2000]
-                    delivery.next_attempt_at = now + retry_delay(
-                        delivery.attempts, self.settings.retry_base, self.settings.retry_cap
-                    )
+            await uow.webhooks.record_attempts(outcomes, now, retry_at)
             await uow.commit()
         failed = sum(1 for e in outcomes.values() if e is not None)
         if failed:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, case, func, insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -326,37 +326,75 @@ class NotificationRepository:
         return list(result)
 
 
-class OutboxRepository:
+_Delivery = TypeVar("_Delivery", OutboxMail, WebhookDelivery)
+
+
+class _DeliveryRepository(Generic[_Delivery]):
+    """Rows waiting to go out (mails, webhook calls), each sent by whichever node claims
+    it: a claim pushes the next attempt `lease` ahead, so another node (or a crash
+    mid-send) cannot lose the row — an unconfirmed claim simply expires."""
+
+    model: type[_Delivery]
+    done_attribute: str  # set once the row went out
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, mail: OutboxMail) -> OutboxMail:
-        self.session.add(mail)
+    async def add(self, row: _Delivery) -> _Delivery:
+        self.session.add(row)
         await self.session.flush()
-        return mail
+        return row
 
-    async def get(self, mail_id: int) -> OutboxMail | None:
-        return await self.session.get(OutboxMail, mail_id)
+    async def get(self, row_id: int) -> _Delivery | None:
+        return await self.session.get(self.model, row_id)
 
-    async def all(self) -> list[OutboxMail]:
-        result = await self.session.scalars(select(OutboxMail).order_by(OutboxMail.id))
+    async def all(self) -> list[_Delivery]:
+        result = await self.session.scalars(select(self.model).order_by(self.model.id))
         return list(result)
 
-    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[OutboxMail]:
-        """Take due unsent mails and push their next attempt `lease` ahead, so another node
-        (or a crash mid-send) cannot lose them: an unconfirmed claim simply expires."""
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[_Delivery]:
         result = await self.session.scalars(
-            select(OutboxMail)
-            .where(OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at <= now)
-            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            select(self.model)
+            .where(
+                getattr(self.model, self.done_attribute).is_(None),
+                self.model.next_attempt_at <= now,
+            )
+            .order_by(self.model.next_attempt_at, self.model.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        mails = list(result)
-        for mail in mails:
-            mail.next_attempt_at = now + lease
+        rows = list(result)
+        for row in rows:
+            row.next_attempt_at = now + lease
         await self.session.flush()
-        return mails
+        return rows
+
+    async def record_attempts(
+        self,
+        outcomes: Mapping[int, str | None],
+        now: datetime,
+        retry_at: Callable[[_Delivery], datetime | None],
+    ) -> None:
+        """One attempt per row id: gone out (no error), or failed and due again at
+        `retry_at(row)` (None: no more tries). Rows gone out meanwhile are left alone."""
+        for row_id, error in outcomes.items():
+            row = await self.get(row_id)
+            if row is None or getattr(row, self.done_attribute) is not None:
+                continue
+            row.attempts += 1
+            row.last_attempt_at = now
+            if error is None:
+                setattr(row, self.done_attribute, now)
+                row.next_attempt_at = None
+                row.last_error = None
+            else:
+                row.last_error = error[:2000]
+                row.next_attempt_at = retry_at(row)
+
+
+class OutboxRepository(_DeliveryRepository[OutboxMail]):
+    model = OutboxMail
+    done_attribute = "sent_at"
 
     async def last_queued(self, to_addr: str, kind: str) -> datetime | None:
         return await self.session.scalar(
@@ -365,41 +403,10 @@ class OutboxRepository:
             )
         )
 
-    async def next_due(self) -> datetime | None:
-        return await self.session.scalar(
-            select(func.min(OutboxMail.next_attempt_at)).where(OutboxMail.sent_at.is_(None))
-        )
 
-
-class WebhookRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, delivery: WebhookDelivery) -> WebhookDelivery:
-        self.session.add(delivery)
-        await self.session.flush()
-        return delivery
-
-    async def get(self, delivery_id: int) -> WebhookDelivery | None:
-        return await self.session.get(WebhookDelivery, delivery_id)
-
-    async def all(self) -> list[WebhookDelivery]:
-        result = await self.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
-        return list(result)
-
-    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[WebhookDelivery]:
-        result = await self.session.scalars(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.next_attempt_at <= now)
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        deliveries = list(result)
-        for delivery in deliveries:
-            delivery.next_attempt_at = now + lease
-        await self.session.flush()
-        return deliveries
+class WebhookRepository(_DeliveryRepository[WebhookDelivery]):
+    model = WebhookDelivery
+    done_attribute = "delivered_at"
 
 
 @dataclass(frozen=True)

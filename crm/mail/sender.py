@@ -88,21 +88,13 @@ class MailSender:
     async def _record(self, outcomes: dict[int, str | None]) -> None:
         now = self._clock.now()
         async with self._uow() as uow:
-            for mail_id, error in outcomes.items():
-                mail = await uow.outbox.get(mail_id)
-                if mail is None or mail.sent_at is not None:
-                    continue
-                mail.attempts += 1
-                mail.last_attempt_at = now
-                if error is None:
-                    mail.sent_at = now
-                    mail.next_attempt_at = None
-                    mail.last_error = None
-                else:
-                    mail.last_error = error[:2000]
-                    mail.next_attempt_at = now + retry_delay(
-                        mail.attempts, self.smtp.retry_base, self.smtp.retry_cap
-                    )
+            await uow.outbox.record_attempts(
+                outcomes,
+                now,
+                lambda mail: (
+                    now + retry_delay(mail.attempts, self.smtp.retry_base, self.smtp.retry_cap)
+                ),
+            )
             await uow.commit()
 
 

@@ -42,8 +42,11 @@ from acd.ami.client import AmiClient, AmiError, AmiLink  # noqa: E402
 
 # The phones' Answer() holds the channel ~0.5 s before Wait() starts (ASTERISK-NOTES).
 ANSWER_DELAY = 0.5
-# Fixed by queues.conf ([bench] wrapuptime); the server gets the same value.
-WRAPUP = 1.0
+# The rest after each call, the same for both. queues.conf has [bench] wrapuptime = 1,
+# but app_queue compares it with whole seconds (time(NULL) against the member's last
+# call, a time_t), so a member rests between 0 and 1 s, 0.5 s on average; the server
+# gets that average.
+WRAPUP = 0.5
 DRIVER_EVENTS = "UserEvent|QueueCallerJoin|QueueCallerAbandon|BridgeEnter|Hangup|OriginateResponse"
 
 

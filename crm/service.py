@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -61,7 +61,7 @@ from crm.intake import IntakeScript
 from crm.mail.templates import MailKind, render
 from crm.notifications import NotificationHub
 from crm.phone import normalize_or_raw, normalize_phone, try_normalize
-from crm.settings import CrmSettings
+from crm.settings import CrmSettings, WebhookEndpoint
 from crm.views import (
     Address,
     AuditEntry,
@@ -284,12 +284,22 @@ class CrmService:
         now = self._clock.now()
         number = normalize_or_raw(caller_number, self.settings.default_region)
         async with self._uow() as uow:
-            customer = None
-            if number is not None:
-                customer = await uow.customers.find_by_phone(number)
-            latest = await uow.cases.latest_for(
-                customer_id=customer.id if customer else None,
-                contact_number=None if customer else number,
+            facts = await uow.cases.ticket_facts(
+                number,
+                agent_id,
+                [s.value for s in ACTIVE_STATUSES],
+                now - self.settings.repeat_contact_window,
+            )
+            customer = (
+                await uow.customers.get(facts.customer_id)
+                if facts.customer_id is not None
+                else None
+            )
+            # Locked (PostgreSQL): two calls of one customer answered at once join in turn.
+            latest = (
+                await uow.cases.lock(facts.latest_case_id)
+                if facts.latest_case_id is not None
+                else None
             )
             snapshot = (
                 CaseSnapshot(CaseStatus(latest.status), latest.last_activity_at)
@@ -303,8 +313,11 @@ class CrmService:
                 joined = True
                 await self._customer_contacted(uow, case_, actor=agent_id)
                 # P2: nobody owned it, so the agent who answers keeps the customer.
-                if case_.owner_agent_id is None and await self._has_room(uow, agent_id):
+                if case_.owner_agent_id is None and self._has_room_with(facts.agent_active):
                     await self._set_owner(uow, case_, agent_id, actor=agent_id)
+                    taken = True
+                else:
+                    taken = False
             else:
                 joined = False
                 case_ = await self._create_case(
@@ -320,7 +333,9 @@ class CrmService:
                     severity=Severity.MINOR,
                     visibility=Visibility.INTERNAL,
                     owner=agent_id,
+                    known=_KnownCounts(facts.recent_cases, facts.agent_active),
                 )
+                taken = case_.owner_agent_id == agent_id
             await uow.cases.add_follow_up(
                 FollowUp(
                     case_id=case_.id,
@@ -354,9 +369,8 @@ class CrmService:
             call.case_id = case_.id
             if case_.customer_id is not None:
                 call.customer_id = case_.customer_id
-            agent_cases = await uow.cases.active_counts(
-                [agent_id], [s.value for s in ACTIVE_STATUSES]
-            )
+            # Joined cases are active: the agent's count grows only by a case it takes.
+            agent_cases = facts.agent_active + (1 if taken else 0)
             customer_info = await self._customer_info(uow, customer) if customer else None
             await self._emit(
                 uow,
@@ -369,7 +383,7 @@ class CrmService:
             case=info,
             joined=joined,
             customer=customer_info,
-            agent_open_cases=agent_cases.get(agent_id, 0),
+            agent_open_cases=agent_cases,
         )
 
     async def get_case(self, case_number: str) -> CaseInfo:
@@ -876,13 +890,21 @@ class CrmService:
         return (await self.record_calls([record]))[0]
 
     async def record_calls(self, records: Sequence[CallRecord]) -> list[CallEntry]:
-        """`record_call` for several rows in one transaction (the journal writer's batches),
-        in order: a call the batch touches twice (its end, then its wrap-up time) is merged
-        before it is written. A few statements per batch, whatever its size."""
+        """`record_call` for several rows in one transaction, in order: a call the batch
+        touches twice (its end, then its wrap-up time) is merged before it is written.
+        A few statements per batch, whatever its size."""
         # A ticket may insert one of these calls meanwhile: then it is an update.
-        return await _again_on_conflict(partial(self._record_calls, records))
+        entries = await _again_on_conflict(partial(self._record_calls, records, True))
+        return [entries[r.call_id] for r in records]
 
-    async def _record_calls(self, records: Sequence[CallRecord]) -> list[CallEntry]:
+    async def journal_calls(self, records: Sequence[CallRecord]) -> None:
+        """`record_calls` for the journal writer's batches: no entries are built unless a
+        webhook wants them."""
+        await _again_on_conflict(partial(self._record_calls, records, False))
+
+    async def _record_calls(
+        self, records: Sequence[CallRecord], want_entries: bool
+    ) -> dict[str, CallEntry]:
         region = self.settings.default_region
         async with self._uow() as uow:
             stored = await uow.calls.rows_by_call_id({r.call_id for r in records})
@@ -907,14 +929,16 @@ class CrmService:
                         row["customer_id"] = owners.get(row["remote_number"])
             await uow.calls.insert_rows([r for r in rows.values() if r["id"] is None])
             await uow.calls.update_rows([r for r in rows.values() if r["id"] is not None])
-            entries = {call_id: _call_entry(row) for call_id, row in rows.items()}
+            entries: dict[str, CallEntry] = {}
+            if want_entries or self._subscribed("call.started", "call.ended"):
+                entries = {call_id: _call_entry(row) for call_id, row in rows.items()}
             for call_id, entry in entries.items():
                 if call_id not in stored:
                     await self._emit(uow, "call.started", {"call": _call_payload(entry)})
                 if entry.ended_at is not None and not was_ended[call_id]:
                     await self._emit(uow, "call.ended", {"call": _call_payload(entry)})
             await uow.commit()
-        return [entries[r.call_id] for r in records]
+        return entries
 
     def _new_call_row(self, record: CallRecord) -> dict[str, Any]:
         row: dict[str, Any] = dict.fromkeys(Call.__table__.columns.keys())
@@ -1028,10 +1052,14 @@ class CrmService:
         severity: Severity,
         visibility: Visibility,
         owner: str | None,
+        known: _KnownCounts | None = None,
     ) -> Case:
+        """`known`: the counts below when the caller has read them already."""
         now = self._clock.now()
         recent = 0
-        if customer is not None:
+        if known is not None:
+            recent = known.recent_cases
+        elif customer is not None:
             recent = await uow.cases.count_created_since(
                 customer.id, now - self.settings.repeat_contact_window
             )
@@ -1044,7 +1072,11 @@ class CrmService:
             self.settings.tier_priority_boost,
             self.settings.ivr_priority,
         )
-        if owner is not None and not await self._has_room(uow, owner):
+        if owner is not None and not (
+            self._has_room_with(known.owner_active)
+            if known is not None
+            else await self._has_room(uow, owner)
+        ):
             owner = None  # S2: full case queue, no automatic assignment
         status = CaseStatus.OPEN if owner is not None else CaseStatus.NEW
         case_ = await uow.cases.add(
@@ -1183,7 +1215,11 @@ class CrmService:
 
     async def _has_room(self, uow: UnitOfWork, agent_id: str) -> bool:
         counts = await uow.cases.active_counts([agent_id], [s.value for s in ACTIVE_STATUSES])
-        return counts.get(agent_id, 0) < self.settings.max_cases_per_agent
+        return self._has_room_with(counts.get(agent_id, 0))
+
+    def _has_room_with(self, active_cases: int) -> bool:
+        """S2: an agent takes new cases while under the capacity."""
+        return active_cases < self.settings.max_cases_per_agent
 
     async def _set_owner(
         self, uow: UnitOfWork, case_: Case, agent_id: str | None, *, actor: str
@@ -1210,9 +1246,15 @@ class CrmService:
     ) -> None:
         await uow.cases.add_events([_audit_row(case_, actor, field_name, old, new, at)])
 
+    def _endpoints_for(self, event: str) -> list[WebhookEndpoint]:
+        return [e for e in self.settings.webhooks if not e.events or event in e.events]
+
+    def _subscribed(self, *events: str) -> bool:
+        return any(self._endpoints_for(event) for event in events)
+
     async def _emit(self, uow: UnitOfWork, event: str, data: dict[str, Any]) -> None:
         """C3: queue one signed delivery per subscribed endpoint, in the same transaction."""
-        endpoints = [e for e in self.settings.webhooks if not e.events or event in e.events]
+        endpoints = self._endpoints_for(event)
         if not endpoints:
             return
         now = self._clock.now()
@@ -1254,6 +1296,12 @@ class CrmService:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class _KnownCounts:
+    recent_cases: int  # the customer's cases within the repeat-contact window
+    owner_active: int  # the would-be owner's active cases
 
 
 async def _require_case(uow: UnitOfWork, number: str, *, for_update: bool = False) -> Case:

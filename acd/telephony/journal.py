@@ -31,7 +31,7 @@ class AgentStateRecord:
 
 
 class Recorder(Protocol):
-    async def record_calls(self, records: Sequence[CallRecord]) -> object: ...
+    async def journal_calls(self, records: Sequence[CallRecord]) -> None: ...
 
     async def record_agent_states(
         self, changes: Iterable[tuple[str, str, str | None, datetime]]
@@ -104,7 +104,7 @@ class JournalWriter:
         calls = [r for r in batch if isinstance(r, CallRecord)]
         states = [r for r in batch if isinstance(r, AgentStateRecord)]
         if calls:
-            await self._recorder.record_calls(calls)
+            await self._recorder.journal_calls(calls)
         if states:
             await self._recorder.record_agent_states(
                 (r.agent_id, r.state, r.reason, r.at) for r in states

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, case, func, insert, null, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.db.models import (
@@ -163,15 +174,6 @@ class CaseRepository:
         row = (await self.session.execute(stmt)).first()
         return CaseState(*row) if row is not None else None
 
-    async def latest_for(
-        self, *, customer_id: int | None, contact_number: str | None
-    ) -> Case | None:
-        """The customer's most recent case (or, for an unknown caller, the number's)."""
-        stmt = _latest_case(select(Case), customer_id, contact_number)
-        if stmt is None:
-            return None
-        return (await self.session.scalars(stmt.with_for_update())).first()
-
     async def for_customer(self, customer_id: int) -> list[Case]:
         result = await self.session.scalars(
             select(Case)
@@ -179,6 +181,46 @@ class CaseRepository:
             .order_by(Case.created_at.desc(), Case.id.desc())
         )
         return list(result)
+
+    async def ticket_facts(
+        self, number: str | None, agent_id: str, statuses: Iterable[str], created_since: datetime
+    ) -> TicketFacts:
+        """What opening or joining a ticket for a call needs, as scalar subqueries of one
+        SELECT: the caller's customer, their newest case (by customer, or by number for an
+        unknown caller), their recent cases and the answering agent's active cases."""
+        active = select(func.count()).where(
+            Case.owner_agent_id == agent_id, Case.status.in_(list(statuses))
+        )
+        if number is None:
+            (agent_active,) = (await self.session.execute(select(active.scalar_subquery()))).one()
+            return TicketFacts(None, None, 0, int(agent_active))
+        customer = (
+            select(func.max(CustomerPhone.customer_id))
+            .where(CustomerPhone.number == number)
+            .scalar_subquery()
+        )
+        by_customer = _latest_case(select(Case.id), customer, None)
+        by_number = _latest_case(select(Case.id), None, number)
+        assert by_customer is not None and by_number is not None
+        recent = select(func.count()).where(
+            Case.customer_id == customer, Case.created_at >= created_since
+        )
+        result = await self.session.execute(
+            select(
+                customer,
+                by_customer.scalar_subquery(),
+                by_number.scalar_subquery(),
+                recent.scalar_subquery(),
+                active.scalar_subquery(),
+            )
+        )
+        customer_id, customer_case, number_case, recent_cases, agent_active = result.one()
+        return TicketFacts(
+            customer_id,
+            customer_case if customer_id is not None else number_case,
+            int(recent_cases),
+            int(agent_active),
+        )
 
     async def count_created_since(
         self, customer_id: int, since: datetime, exclude_id: int | None = None
@@ -394,6 +436,16 @@ class WebhookRepository(_DeliveryRepository[WebhookDelivery]):
 
 
 @dataclass(frozen=True)
+class TicketFacts:
+    """What a ticket for a call reads before it writes, in one statement."""
+
+    customer_id: int | None  # most recent customer holding the caller's number
+    latest_case_id: int | None  # their newest case (the number's, for an unknown caller)
+    recent_cases: int  # the customer's cases created within the repeat-contact window
+    agent_active: int  # cases the answering agent owns in an active status
+
+
+@dataclass(frozen=True)
 class CallerFacts:
     """What routing asks of a caller's number, read in one statement."""
 
@@ -598,7 +650,7 @@ class CallRepository:
 
 
 def _latest_case(
-    stmt: _AnySelect, customer_id: int | None, contact_number: str | None
+    stmt: _AnySelect, customer_id: int | ColumnElement[Any] | None, contact_number: str | None
 ) -> _AnySelect | None:
     """`stmt` narrowed to the customer's newest case, or for an unknown caller (no
     customer) the number's; None when there is neither."""

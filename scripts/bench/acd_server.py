@@ -26,7 +26,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).res
 from _common import BENCH_DID, QUEUE, agent_ids, is_primary  # noqa: E402
 
 from acd import routing  # noqa: E402
-from acd.bootstrap import start_server  # noqa: E402
+from acd.bootstrap import freeze_startup_heap, start_server  # noqa: E402
 from acd.centre import Centre  # noqa: E402
 from acd.config import load_settings  # noqa: E402
 from acd.logs import configure_logging  # noqa: E402
@@ -85,6 +85,7 @@ async def run(agents: int, wrapup: float, ready: Path, log_level: str) -> None:
         await server.telephony.execute(_noop)
         for agent_id in agent_ids(agents):
             await server.telephony.command(lambda at, a=agent_id: routing.AgentLoggedIn(a, at=at))
+        freeze_startup_heap()  # as `acd serve` does
         ready.write_text(  # noqa: ASYNC240
             json.dumps({"pid": os.getpid(), "fastagi": server.telephony.fastagi_url})
         )

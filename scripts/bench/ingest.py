@@ -34,7 +34,7 @@ import _common as common  # noqa: E402
 from acd_server import bench_centre  # noqa: E402
 
 from acd.ami.client import AmiClient  # noqa: E402
-from acd.bootstrap import start_server  # noqa: E402
+from acd.bootstrap import freeze_startup_heap, start_server  # noqa: E402
 from acd.config import load_settings  # noqa: E402
 from acd.logs import configure_logging  # noqa: E402
 from acd.telephony.service import CallEnded  # noqa: E402
@@ -204,6 +204,7 @@ async def end_to_end(payload: bytes, events: int, calls: int) -> tuple[float, fl
     )
     await upgrade_async(settings.database_url)
     server = await start_server(settings, bench_centre(0, 1.0))
+    freeze_startup_heap()  # as `acd serve` does
     ended = 0
     cpu0 = time.process_time()
     try:

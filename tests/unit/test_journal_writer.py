@@ -21,12 +21,11 @@ class Batches:
         self.states: list[list[str]] = []
         self.failures = failures
 
-    async def record_calls(self, records: Sequence[CallRecord]) -> object:
+    async def journal_calls(self, records: Sequence[CallRecord]) -> None:
         if self.failures:
             self.failures -= 1
             raise OSError("database is locked")
         self.calls.append([r.call_id for r in records])
-        return None
 
     async def record_agent_states(
         self, changes: Iterable[tuple[str, str, str | None, dt.datetime]]

@@ -334,6 +334,44 @@ async def test_full_case_queue_gets_no_automatic_assignment(
     assert assigned.owner_agent_id == "alice" and assigned.status is CaseStatus.OPEN
 
 
+async def test_tickets_report_the_answering_agents_load_and_respect_s2(
+    service: CrmService, clock: FakeClock
+):  # S2 D4 P2
+    loads = []
+    for n in range(5):
+        ticket = await service.open_or_join_case_for_call(
+            call_id=f"c{n}", caller_number=f"06000000{n:02d}", agent_id="alice"
+        )
+        loads.append((ticket.agent_open_cases, ticket.case.owner_agent_id))
+    # The fifth call still gets its ticket, unassigned: alice's queue is full.
+    assert loads == [(1, "alice"), (2, "alice"), (3, "alice"), (4, "alice"), (4, None)]
+    # Joining her own case adds nothing; bob answering the unowned one takes it (P2).
+    again = await service.open_or_join_case_for_call(
+        call_id="c5", caller_number="0600000000", agent_id="alice"
+    )
+    assert again.joined and again.agent_open_cases == 4
+    taken = await service.open_or_join_case_for_call(
+        call_id="c6", caller_number="0600000004", agent_id="bob"
+    )
+    assert taken.joined and taken.case.owner_agent_id == "bob" and taken.agent_open_cases == 1
+
+
+async def test_a_repeat_caller_s_new_ticket_is_raised_in_priority(
+    service: CrmService, customer: CustomerInfo, clock: FakeClock
+):  # S1 S8
+    first = await service.open_or_join_case_for_call(
+        call_id="c1", caller_number=CALLER, agent_id="alice"
+    )
+    await service.set_case_status(first.case.number, "resolved", actor="alice")
+    clock.advance(days=1)
+    second = await service.open_or_join_case_for_call(
+        call_id="c2", caller_number=CALLER, agent_id="alice"
+    )
+    assert not second.joined
+    assert second.case.previous_case_id == first.case.id
+    assert second.case.priority is Priority.HIGH
+
+
 async def test_escalation_raises_level_and_reassigns(
     service: CrmService, customer: CustomerInfo
 ):  # D5 S4

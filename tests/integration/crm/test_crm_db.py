@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import OperationalError
 
 from crm.clock import FakeClock
 from crm.db.engine import create_engine
 from crm.db.migrate import current_revision, downgrade_async, head_revision, upgrade_async
 from crm.db.models import Base, Customer
 from crm.db.unit_of_work import UnitOfWorkFactory
+from crm.service import CrmService
+from crm.settings import CrmSettings
+from crm.views import CallRecord
 
 
 def _customer(clock: FakeClock, account: str) -> Customer:
@@ -77,3 +86,51 @@ async def test_unit_of_work_keeps_committed_work(uow_factory: UnitOfWorkFactory,
         assert kept.created_at == clock.now()
         assert kept.created_at.utcoffset() == timedelta(0)
         assert await uow.customers.get_by_account("AFTER-COMMIT") is None
+
+
+@contextlib.asynccontextmanager
+async def _sqlite_service(tmp_path: Path, busy_timeout: float) -> AsyncIterator[CrmService]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
+    await upgrade_async(url)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+    try:
+        yield CrmService(UnitOfWorkFactory(engine), FakeClock(), CrmSettings())
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_locked_by_another_process_keeps_the_server_responsive(tmp_path: Path):
+    other = sqlite3.connect(tmp_path / "crm.sqlite3")  # an admin's sqlite3 shell, say
+    async with _sqlite_service(tmp_path, busy_timeout=10) as service:
+        other.execute("BEGIN IMMEDIATE")
+        write = asyncio.create_task(
+            service.record_call(CallRecord(call_id="c1", caller_number="0612345678"))
+        )
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(write), 0.2)
+        # The event loop ran on time while the write waited for the lock.
+        assert loop.time() - started < 1.0
+        other.rollback()
+        entry = await asyncio.wait_for(write, 5)
+        assert entry.call_id == "c1"
+        assert [e.call_id for e in await service.call_history("06 12 34 56 78")] == ["c1"]
+    other.close()
+
+
+async def test_sqlite_write_gives_up_once_the_busy_timeout_is_spent(tmp_path: Path):
+    other = sqlite3.connect(tmp_path / "crm.sqlite3")
+    async with _sqlite_service(tmp_path, busy_timeout=0.3) as service:
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(OperationalError, match="database is locked"):
+                await asyncio.wait_for(
+                    service.record_call(CallRecord(call_id="c1", caller_number="0612345678")), 5
+                )
+        finally:
+            other.rollback()
+        # Nothing half-written: the call goes in once the lock is free.
+        await service.record_call(CallRecord(call_id="c1", caller_number="0612345678"))
+        assert [e.call_id for e in await service.call_history("0612345678")] == ["c1"]
+    other.close()

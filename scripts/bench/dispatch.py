@@ -649,7 +649,7 @@ def main() -> None:
     parser.add_argument("--rate-agents", type=int, default=400)
     parser.add_argument("--rate-talk", type=float, default=1.0)
     parser.add_argument("--rate-duration", type=float, default=10.0)
-    parser.add_argument("--rates", type=float, nargs="+", default=[25, 50, 100, 150, 200, 250, 300])
+    parser.add_argument("--rates", type=float, nargs="+", default=[25, 50, 100, 150, 200])
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--server-log-level", default="info")
     parser.add_argument("--server-profile", type=Path, help="cProfile the server into this file")

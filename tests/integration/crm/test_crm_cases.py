@@ -104,7 +104,7 @@ async def test_activity_restarts_the_28_day_idle_period(
 
 async def test_contact_after_resolution_opens_a_new_case(
     service: CrmService, customer: CustomerInfo, clock: FakeClock
-):  # Q2
+):  # Q2 S1 S8
     first = await service.open_or_join_case_for_call(
         call_id="c1", caller_number=CALLER, agent_id="alice"
     )
@@ -115,6 +115,7 @@ async def test_contact_after_resolution_opens_a_new_case(
     )
     assert not second.joined
     assert second.case.previous_case_id == first.case.id
+    assert second.case.priority is Priority.HIGH  # S1: a repeat contact within the week
 
 
 async def test_closed_case_is_never_reopened_by_a_new_contact(
@@ -354,22 +355,6 @@ async def test_tickets_report_the_answering_agents_load_and_respect_s2(
         call_id="c6", caller_number="0600000004", agent_id="bob"
     )
     assert taken.joined and taken.case.owner_agent_id == "bob" and taken.agent_open_cases == 1
-
-
-async def test_a_repeat_caller_s_new_ticket_is_raised_in_priority(
-    service: CrmService, customer: CustomerInfo, clock: FakeClock
-):  # S1 S8
-    first = await service.open_or_join_case_for_call(
-        call_id="c1", caller_number=CALLER, agent_id="alice"
-    )
-    await service.set_case_status(first.case.number, "resolved", actor="alice")
-    clock.advance(days=1)
-    second = await service.open_or_join_case_for_call(
-        call_id="c2", caller_number=CALLER, agent_id="alice"
-    )
-    assert not second.joined
-    assert second.case.previous_case_id == first.case.id
-    assert second.case.priority is Priority.HIGH
 
 
 async def test_escalation_raises_level_and_reassigns(

@@ -11,7 +11,7 @@ from crm.errors import InvalidPhoneNumber
 DEFAULT_REGION = "FR"
 
 
-# Parsing costs ~50 µs and a call's number is normalised at each step of its life.
+# Parsing costs tens of µs and a call's number is normalised at each step of its life.
 @lru_cache(maxsize=8192)
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """E.164 form of `raw` (national numbers read in `region`); raises InvalidPhoneNumber."""

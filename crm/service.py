@@ -366,9 +366,10 @@ class CrmService:
                     )
                 )
                 await self._emit(uow, "call.started", {"call": _call_payload(_call_entry(call))})
-            call.case_id = case_.id
-            if case_.customer_id is not None:
-                call.customer_id = case_.customer_id
+            else:  # the journal wrote this call first
+                call.case_id = case_.id
+                if case_.customer_id is not None:
+                    call.customer_id = case_.customer_id
             # Joined cases are active: the agent's count grows only by a case it takes.
             agent_cases = facts.agent_active + (1 if taken else 0)
             customer_info = await self._customer_info(uow, customer) if customer else None

@@ -194,17 +194,11 @@ class CaseRepository:
         if number is None:
             (agent_active,) = (await self.session.execute(select(active.scalar_subquery()))).one()
             return TicketFacts(None, None, 0, int(agent_active))
-        customer = (
-            select(func.max(CustomerPhone.customer_id))
-            .where(CustomerPhone.number == number)
-            .scalar_subquery()
-        )
+        customer = _latest_customer_id(number).scalar_subquery()
         by_customer = _latest_case(select(Case.id), customer, None)
         by_number = _latest_case(select(Case.id), None, number)
         assert by_customer is not None and by_number is not None
-        recent = select(func.count()).where(
-            Case.customer_id == customer, Case.created_at >= created_since
-        )
+        recent = _cases_created_since(customer, created_since)
         result = await self.session.execute(
             select(
                 customer,
@@ -225,7 +219,7 @@ class CaseRepository:
     async def count_created_since(
         self, customer_id: int, since: datetime, exclude_id: int | None = None
     ) -> int:
-        stmt = select(func.count()).where(Case.customer_id == customer_id, Case.created_at >= since)
+        stmt = _cases_created_since(customer_id, since)
         if exclude_id is not None:
             stmt = stmt.where(Case.id != exclude_id)
         return int(await self.session.scalar(stmt) or 0)
@@ -578,9 +572,7 @@ class CallRepository:
         one round trip to the database while the caller is in the IVR."""
         customers = select(CustomerPhone.customer_id).where(CustomerPhone.number == number)
         follow_up = _latest_follow_up_author(customers, follow_up_since, follow_up_kinds)
-        latest_customer = select(func.max(CustomerPhone.customer_id)).where(
-            CustomerPhone.number == number
-        )
+        latest_customer = _latest_customer_id(number)
         last_agent = (
             _last_handling_agent(number, handled_outcomes, last_agent_since)
             if with_last_agent
@@ -647,6 +639,16 @@ class CallRepository:
         if customer_id is not None:
             values["customer_id"] = customer_id
         await self.session.execute(update(Call).where(Call.call_id == call_id).values(**values))
+
+
+def _latest_customer_id(number: str) -> Select[Any]:
+    """The most recently created customer holding this E.164 number (`find_by_phone`)."""
+    return select(func.max(CustomerPhone.customer_id)).where(CustomerPhone.number == number)
+
+
+def _cases_created_since(customer_id: int | ColumnElement[Any], since: datetime) -> Select[Any]:
+    """How many cases the customer opened since `since` (S1's repeat contacts)."""
+    return select(func.count()).where(Case.customer_id == customer_id, Case.created_at >= since)
 
 
 def _latest_case(

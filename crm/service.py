@@ -928,8 +928,8 @@ class CrmService:
                 for row in rows.values():
                     if row["customer_id"] is None:
                         row["customer_id"] = owners.get(row["remote_number"])
-            await uow.calls.insert_rows([r for r in rows.values() if r["id"] is None])
-            await uow.calls.update_rows([r for r in rows.values() if r["id"] is not None])
+            await uow.calls.insert_rows([r for r in rows.values() if "id" not in r])
+            await uow.calls.update_rows([r for r in rows.values() if "id" in r])
             entries: dict[str, CallEntry] = {}
             if want_entries or self._subscribed("call.started", "call.ended"):
                 entries = {call_id: _call_entry(row) for call_id, row in rows.items()}
@@ -942,7 +942,7 @@ class CrmService:
         return entries
 
     def _new_call_row(self, record: CallRecord) -> dict[str, Any]:
-        row: dict[str, Any] = dict.fromkeys(Call.__table__.columns.keys())
+        row: dict[str, Any] = dict.fromkeys(_NEW_CALL_COLUMNS)
         row.update(
             call_id=record.call_id,
             direction=Direction.INBOUND.value,
@@ -1432,6 +1432,9 @@ def _audit_row(
         "new_value": new,
     }
 
+
+# A new journal row has every column but `id`, which the database assigns.
+_NEW_CALL_COLUMNS = tuple(c.key for c in Call.__table__.columns if c.key != "id")
 
 _CALL_RECORD_FIELDS = (
     "ivr_path",

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from panoramisk.message import Message
 
 from acd import routing
 from acd.ami import events as ami
@@ -200,11 +201,21 @@ class TelephonyService:
         flow ignores never queues, and the raw message (a dict of every header) dies at
         once instead of waiting behind a burst; that kept parsing twice as fast in the
         ingest bench."""
-        if hasattr(item, "event"):
+        if isinstance(item, Message):
             item = ami.translate(item)
-            if item is None:
+            if item is None or not self._concerns_us(item):
                 return
         self._inbox.put_nowait(item)
+
+    def _concerns_us(self, event: Any) -> bool:
+        """Asterisk reports every channel and every device; of those only the server's own
+        agent legs and the agents' phones matter. A leg is known before its Originate is
+        sent, so this holds when checked on read."""
+        if type(event) is ami.ChannelCreated:
+            return event.ids.uniqueid in self._legs
+        if type(event) is ami.DeviceStateChanged:
+            return event.device in self._agents_by_device
+        return True
 
     async def execute(self, run: Callable[[], Awaitable[Any]]) -> Any:
         """Run a command inside the single writer and return its result."""
@@ -236,6 +247,7 @@ class TelephonyService:
         return asyncio.get_running_loop().time()
 
     async def _run(self) -> None:
+        inbox = self._inbox
         handled = 0
         while True:
             handled += 1
@@ -243,12 +255,14 @@ class TelephonyService:
                 # A queue.get() that finds an item does not suspend: without this a
                 # burst of AMI events would starve the FastAGI, HTTP and bus readers.
                 await asyncio.sleep(0)
-            item = await self._inbox.get()
+            item = inbox.get_nowait() if inbox.qsize() else await inbox.get()
             try:
                 if isinstance(item, Command):
                     await self._run_command(item)
                 else:
-                    await self._dispatch(item)
+                    handler = _HANDLERS.get(type(item))
+                    if handler is not None:
+                        await handler(self, item)
             except Exception:
                 # One bad event must not stop the call flow.
                 log.exception("telephony_handler_failed", item=type(item).__name__)
@@ -264,18 +278,11 @@ class TelephonyService:
             if not command.reply.done():
                 command.reply.set_result(result)
 
-    async def _dispatch(self, item: Any) -> None:
-        if isinstance(item, AmiLink.Up):
-            await self.on_ami_connected()
-            return
-        if isinstance(item, (AmiLink.Down, AmiLink.LoginRefused)):
-            return
-        if isinstance(item, _Tick):
-            self._apply(self.router.handle(routing.Tick(at=self._now())))
-            return
-        handler = _HANDLERS.get(type(item))
-        if handler is not None:
-            await handler(self, item)
+    async def on_tick(self, _: _Tick) -> None:
+        self._apply(self.router.handle(routing.Tick(at=self._now())))
+
+    async def on_ami_link_lost(self, _: AmiLink.Down | AmiLink.LoginRefused) -> None:
+        """Nothing to do: panoramisk reconnects, and the resync on `AmiLink.Up` catches up."""
 
     def _schedule_tick(self) -> None:
         deadline = self.router.next_deadline()
@@ -308,7 +315,7 @@ class TelephonyService:
 
     # --- AMI link ---------------------------------------------------------------
 
-    async def on_ami_connected(self) -> None:
+    async def on_ami_connected(self, _: AmiLink.Up) -> None:
         if self.fastagi_url:
             # The dialplan reaches the IVR wherever this server listens.
             await self._send({"Action": "Setvar", "Variable": "ACD_AGI", "Value": self.fastagi_url})
@@ -332,12 +339,7 @@ class TelephonyService:
             ):
                 log.info("resync_call_gone", call_id=call_id)
                 await self.on_channel_hung_up(
-                    ami.ChannelHungUp(
-                        ids=call.ids or ami.ChannelIds("", call_id, call_id),
-                        cause=16,
-                        cause_text="gone during reconnect",
-                        asterisk_time=None,
-                    )
+                    ami.ChannelHungUp(ids=call.ids or ami.ChannelIds("", call_id, call_id))
                 )
         for leg_id, leg in list(self._legs.items()):
             if leg.answered and leg_id not in alive:
@@ -833,6 +835,10 @@ def _int(value: Any) -> int:
 _FREE_DEVICE_STATES = frozenset({"NOT_INUSE", "UNKNOWN"})
 
 _HANDLERS: dict[type, Any] = {
+    AmiLink.Up: TelephonyService.on_ami_connected,
+    AmiLink.Down: TelephonyService.on_ami_link_lost,
+    AmiLink.LoginRefused: TelephonyService.on_ami_link_lost,
+    _Tick: TelephonyService.on_tick,
     ami.InboundCallArrived: TelephonyService.on_inbound_call_arrived,
     ami.CallerWaiting: TelephonyService.on_caller_waiting,
     ami.ChannelCreated: TelephonyService.on_channel_created,

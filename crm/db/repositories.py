@@ -524,12 +524,9 @@ class CallRepository:
         return {row.call_id: dict(row._mapping) for row in result}
 
     async def insert_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """New rows; an `id` key is ignored (the database numbers them)."""
+        """New rows, each with the same keys and no `id` (the database numbers them)."""
         if rows:
-            await self.session.execute(
-                insert(Base.metadata.tables["calls"]),
-                [{k: v for k, v in row.items() if k != "id"} for row in rows],
-            )
+            await self.session.execute(insert(Base.metadata.tables["calls"]), list(rows))
 
     async def update_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rows keyed by their `id`: every other column of each row is written."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -45,8 +44,3 @@ class EventBus:
             yield queue
         finally:
             self._subscribers.pop(queue, None)
-
-    async def stream(self) -> AsyncIterator[Any]:
-        with self.subscribe() as queue:
-            while True:
-                yield await queue.get()

@@ -37,7 +37,7 @@ class DeskMemory:
             self.tickets.pop(event.agent_id, None)
 
     async def follow(self, bus: EventBus) -> None:
-        with bus.subscribe() as events:
+        with bus.subscribe((TicketOpened, AgentStateEvent)) as events:
             while True:
                 self.see(await events.get())
 

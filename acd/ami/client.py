@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import structlog
@@ -167,26 +167,31 @@ class AmiClient:
         self._manager.connection_lost = lambda exc: None
         self._manager.close()
 
-    async def send(self, action: Mapping[str, Any], timeout: float | None = None) -> Any:
-        """Send one action and return its reply (a list for multi-reply actions).
+    def send(self, action: Mapping[str, Any], timeout: float | None = None) -> Awaitable[Any]:
+        """Write one action now and return an awaitable of its reply (a list for
+        multi-reply actions). The action leaves when `send` is called, not when the reply
+        is awaited: an agent's Originate does not wait behind the rest of the event
+        loop's ready work.
 
-        Raises AmiUnavailable when not logged in, AmiTimeout past the deadline,
-        AmiActionFailed when Asterisk answers with an error.
+        Raises AmiUnavailable at once when not logged in; awaiting the reply raises
+        AmiTimeout past the deadline, AmiActionFailed when Asterisk answers with an error.
         """
         if not self.connected:
             raise AmiUnavailable(f"{action.get('Action')}: not connected to Asterisk")
-        name = str(action.get("Action"))
+        reply = self._manager.send_action(dict(action))
+        return self._reply(str(action.get("Action")), reply, timeout or self._action_timeout)
+
+    @staticmethod
+    async def _reply(name: str, reply: Awaitable[Any], timeout: float) -> Any:
         try:
-            async with asyncio.timeout(timeout or self._action_timeout):
-                reply = await self._manager.send_action(dict(action))
+            async with asyncio.timeout(timeout):
+                message = await reply
         except TimeoutError:
-            raise AmiTimeout(
-                f"{name}: no reply within {timeout or self._action_timeout}s"
-            ) from None
-        first = reply[0] if isinstance(reply, list) else reply
+            raise AmiTimeout(f"{name}: no reply within {timeout}s") from None
+        first = message[0] if isinstance(message, list) else message
         if not first.success:
             raise AmiActionFailed(name, first)
-        return reply
+        return message
 
     def _on_event(self, _: Manager, message: Message) -> None:
         self._sink(message)

@@ -309,9 +309,10 @@ class TelephonyService:
         self._actions.add(task)
         task.add_done_callback(self._actions.discard)
 
-    async def _send(self, action: dict[str, Any], timeout: float | None = None) -> Any:
+    def _send(self, action: dict[str, Any], timeout: float | None = None) -> Awaitable[Any]:
+        """The action is written now (see `AmiClient.send`); await the reply."""
         assert self.ami is not None
-        return await self.ami.send(action, timeout=timeout)
+        return self.ami.send(action, timeout=timeout)
 
     def _handle(self, event: routing.Event) -> None:
         self._apply(self.router.handle(event))
@@ -525,15 +526,17 @@ class TelephonyService:
             application, data = "Bridge", call.ids.channel
             caller_id = call.caller_number
         # Asterisk gives up ringing one second after the core would have.
-        self._spawn(self._originate(leg, application, data, caller_id, decision.ring_timeout + 1))
+        self._originate(leg, application, data, caller_id, decision.ring_timeout + 1)
 
     def _outbound_dial(self, number: str) -> str:
         ring = int(self._settings.customer_answer_timeout)
         return f"{self._settings.outbound_dial.format(number=number)},{ring}"
 
-    async def _originate(
+    def _originate(
         self, leg: AgentLeg, application: str, data: str, caller_id: str, ring_timeout: float
     ) -> None:
+        """Ring the agent's phone: the Originate is written at once, its reply awaited
+        apart."""
         action = {
             "Action": "Originate",
             "Channel": self.agent_dial(leg.agent_id),
@@ -547,15 +550,26 @@ class TelephonyService:
             "OtherChannelId": leg.leg_id[::-1],
         }
         try:
-            replies = await self._send(action, timeout=ring_timeout + 5)
+            reply = self._send(action, timeout=ring_timeout + 5)
         except AmiError as exc:
-            log.warning("originate_failed", leg=leg.leg_id, agent=leg.agent_id, error=str(exc))
-            self.submit(OfferResult(leg.leg_id, False, 0))
+            self._originate_failed(leg, exc)
+            return
+        self._spawn(self._originate_result(leg, reply))
+
+    async def _originate_result(self, leg: AgentLeg, reply: Awaitable[Any]) -> None:
+        try:
+            replies = await reply
+        except AmiError as exc:
+            self._originate_failed(leg, exc)
             return
         final = replies[-1] if isinstance(replies, list) else replies
         self.submit(
             OfferResult(leg.leg_id, final.get("Response") == "Success", _int(final.get("Reason")))
         )
+
+    def _originate_failed(self, leg: AgentLeg, error: AmiError) -> None:
+        log.warning("originate_failed", leg=leg.leg_id, agent=leg.agent_id, error=str(error))
+        self.submit(OfferResult(leg.leg_id, False, 0))
 
     def _cancel_offer(self, decision: routing.CancelOffer) -> None:
         call = self.calls.get(decision.call_id)
@@ -771,14 +785,8 @@ class TelephonyService:
         )
         self.calls[call.call_id] = call
         self._legs[leg.leg_id] = leg
-        self._spawn(
-            self._originate(
-                leg,
-                "Dial",
-                self._outbound_dial(number),
-                number,
-                self._settings.agent_answer_timeout,
-            )
+        self._originate(
+            leg, "Dial", self._outbound_dial(number), number, self._settings.agent_answer_timeout
         )
         return call.call_id
 

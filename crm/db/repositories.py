@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -35,6 +37,7 @@ from crm.db.models import (
     Notification,
     OutboxMail,
     Task,
+    UtcDateTime,
     WebhookDelivery,
 )
 
@@ -188,26 +191,13 @@ class CaseRepository:
         """What opening or joining a ticket for a call needs, as scalar subqueries of one
         SELECT: the caller's customer, their newest case (by customer, or by number for an
         unknown caller), their recent cases and the answering agent's active cases."""
-        active = select(func.count()).where(
-            Case.owner_agent_id == agent_id, Case.status.in_(list(statuses))
-        )
+        stmt = _ticket_facts_statement(tuple(statuses), number is not None)
+        params: dict[str, Any] = {"agent_id": agent_id}
         if number is None:
-            (agent_active,) = (await self.session.execute(select(active.scalar_subquery()))).one()
+            (agent_active,) = (await self.session.execute(stmt, params)).one()
             return TicketFacts(None, None, 0, int(agent_active))
-        customer = _latest_customer_id(number).scalar_subquery()
-        by_customer = _latest_case(select(Case.id), customer, None)
-        by_number = _latest_case(select(Case.id), None, number)
-        assert by_customer is not None and by_number is not None
-        recent = _cases_created_since(customer, created_since)
-        result = await self.session.execute(
-            select(
-                customer,
-                by_customer.scalar_subquery(),
-                by_number.scalar_subquery(),
-                recent.scalar_subquery(),
-                active.scalar_subquery(),
-            )
-        )
+        params |= {"number": number, "created_since": created_since}
+        result = await self.session.execute(stmt, params)
         customer_id, customer_case, number_case, recent_cases, agent_active = result.one()
         return TicketFacts(
             customer_id,
@@ -567,22 +557,16 @@ class CallRepository:
     ) -> CallerFacts:
         """P5, P1 and S9's look-ups for one caller as scalar subqueries of one SELECT:
         one round trip to the database while the caller is in the IVR."""
-        customers = select(CustomerPhone.customer_id).where(CustomerPhone.number == number)
-        follow_up = _latest_follow_up_author(customers, follow_up_since, follow_up_kinds)
-        latest_customer = _latest_customer_id(number)
-        last_agent = (
-            _last_handling_agent(number, handled_outcomes, last_agent_since)
-            if with_last_agent
-            else select(null())
+        stmt = _caller_facts_statement(
+            tuple(follow_up_kinds),
+            tuple(handled_outcomes),
+            with_last_agent,
+            with_last_agent and last_agent_since is not None,
         )
-        result = await self.session.execute(
-            select(
-                follow_up.scalar_subquery(),
-                latest_customer.scalar_subquery(),
-                last_agent.scalar_subquery(),
-            )
-        )
-        follow_up_author, customer_id, agent = result.one()
+        params = {"number": number, "follow_up_since": follow_up_since}
+        if with_last_agent and last_agent_since is not None:
+            params["last_agent_since"] = last_agent_since
+        follow_up_author, customer_id, agent = (await self.session.execute(stmt, params)).one()
         return CallerFacts(follow_up_author, customer_id, agent)
 
     async def stats(
@@ -638,18 +622,73 @@ class CallRepository:
         await self.session.execute(update(Call).where(Call.call_id == call_id).values(**values))
 
 
-def _latest_customer_id(number: str) -> Select[Any]:
+# The two look-ups every call makes (the IVR's, the ticket's) are built once, with their
+# values bound at execution: building and keying a SELECT of four scalar subqueries cost
+# more CPU than running it.
+@cache
+def _caller_facts_statement(
+    kinds: tuple[str, ...], outcomes: tuple[str, ...], with_last_agent: bool, with_since: bool
+) -> Select[Any]:
+    number = bindparam("number", type_=String())
+    customers = select(CustomerPhone.customer_id).where(CustomerPhone.number == number)
+    follow_up = _latest_follow_up_author(
+        customers, bindparam("follow_up_since", type_=UtcDateTime()), kinds
+    )
+    last_agent = (
+        _last_handling_agent(
+            number,
+            outcomes,
+            bindparam("last_agent_since", type_=UtcDateTime()) if with_since else None,
+        )
+        if with_last_agent
+        else select(null())
+    )
+    return select(
+        follow_up.scalar_subquery(),
+        _latest_customer_id(number).scalar_subquery(),
+        last_agent.scalar_subquery(),
+    )
+
+
+@cache
+def _ticket_facts_statement(statuses: tuple[str, ...], with_number: bool) -> Select[Any]:
+    active = select(func.count()).where(
+        Case.owner_agent_id == bindparam("agent_id", type_=String()),
+        Case.status.in_(list(statuses)),
+    )
+    if not with_number:
+        return select(active.scalar_subquery())
+    number = bindparam("number", type_=String())
+    customer = _latest_customer_id(number).scalar_subquery()
+    by_customer = _latest_case(select(Case.id), customer, None)
+    by_number = _latest_case(select(Case.id), None, number)
+    assert by_customer is not None and by_number is not None
+    recent = _cases_created_since(customer, bindparam("created_since", type_=UtcDateTime()))
+    return select(
+        customer,
+        by_customer.scalar_subquery(),
+        by_number.scalar_subquery(),
+        recent.scalar_subquery(),
+        active.scalar_subquery(),
+    )
+
+
+def _latest_customer_id(number: str | ColumnElement[Any]) -> Select[Any]:
     """The most recently created customer holding this E.164 number (`find_by_phone`)."""
     return select(func.max(CustomerPhone.customer_id)).where(CustomerPhone.number == number)
 
 
-def _cases_created_since(customer_id: int | ColumnElement[Any], since: datetime) -> Select[Any]:
+def _cases_created_since(
+    customer_id: int | ColumnElement[Any], since: datetime | ColumnElement[Any]
+) -> Select[Any]:
     """How many cases the customer opened since `since` (S1's repeat contacts)."""
     return select(func.count()).where(Case.customer_id == customer_id, Case.created_at >= since)
 
 
 def _latest_case(
-    stmt: _AnySelect, customer_id: int | ColumnElement[Any] | None, contact_number: str | None
+    stmt: _AnySelect,
+    customer_id: int | ColumnElement[Any] | None,
+    contact_number: str | ColumnElement[Any] | None,
 ) -> _AnySelect | None:
     """`stmt` narrowed to the customer's newest case, or for an unknown caller (no
     customer) the number's; None when there is neither."""
@@ -663,7 +702,9 @@ def _latest_case(
 
 
 def _latest_follow_up_author(
-    customers: Sequence[int] | Select[Any], since: datetime, kinds: Iterable[str]
+    customers: Sequence[int] | Select[Any],
+    since: datetime | ColumnElement[Any],
+    kinds: Iterable[str],
 ) -> Select[Any]:
     """P5: the newest contact follow-up after `since` on any of these customers."""
     return (
@@ -679,7 +720,9 @@ def _latest_follow_up_author(
 
 
 def _last_handling_agent(
-    number: str, outcomes: Iterable[str], since: datetime | None
+    number: str | ColumnElement[Any],
+    outcomes: Iterable[str],
+    since: datetime | ColumnElement[Any] | None,
 ) -> Select[Any]:
     stmt = select(Call.agent_id).where(
         Call.remote_number == number,

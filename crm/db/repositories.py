@@ -557,14 +557,12 @@ class CallRepository:
     ) -> CallerFacts:
         """P5, P1 and S9's look-ups for one caller as scalar subqueries of one SELECT:
         one round trip to the database while the caller is in the IVR."""
+        with_since = with_last_agent and last_agent_since is not None
         stmt = _caller_facts_statement(
-            tuple(follow_up_kinds),
-            tuple(handled_outcomes),
-            with_last_agent,
-            with_last_agent and last_agent_since is not None,
+            tuple(follow_up_kinds), tuple(handled_outcomes), with_last_agent, with_since
         )
         params = {"number": number, "follow_up_since": follow_up_since}
-        if with_last_agent and last_agent_since is not None:
+        if with_since:
             params["last_agent_since"] = last_agent_since
         follow_up_author, customer_id, agent = (await self.session.execute(stmt, params)).one()
         return CallerFacts(follow_up_author, customer_id, agent)
@@ -623,8 +621,8 @@ class CallRepository:
 
 
 # The two look-ups every call makes (the IVR's, the ticket's) are built once, with their
-# values bound at execution: building and keying a SELECT of four scalar subqueries cost
-# more CPU than running it.
+# values bound at execution: building and keying a SELECT of several scalar subqueries
+# cost more CPU than running it.
 @cache
 def _caller_facts_statement(
     kinds: tuple[str, ...], outcomes: tuple[str, ...], with_last_agent: bool, with_since: bool

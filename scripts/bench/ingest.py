@@ -16,7 +16,7 @@ Originate round trip to wait for).
   the bus with one subscriber): timed until every call's CallEnded is on the bus and
   its journal row is written.
 
-This machine is shared and noisy: one pair of runs gave anywhere from 35 % to 65 %.
+This machine is shared and noisy: one pair of runs gave anywhere from 27 % to 79 %.
 So the two paths alternate for several rounds, each round on calls of its own (new
 numbers and channel ids: nothing one round parsed or normalised is cached for the
 next), after one warm-up round that is not counted; the medians are reported.
@@ -242,14 +242,15 @@ async def main_async(calls: int, rounds: int) -> dict[str, Any]:
         chunks = payload_of_round(2 * index, calls, stamp)
         parse_rate = await parse_only(b"".join(chunks), len(chunks))
         chunks = payload_of_round(2 * index + 1, calls, stamp)
-        e2e_rate = await end_to_end(b"".join(chunks), len(chunks), calls)
+        payload = b"".join(chunks)
+        e2e_rate = await end_to_end(payload, len(chunks), calls)
         if index:
             parse.append(parse_rate)
             e2e.append(e2e_rate)
     return {
         "calls": calls,
         "events": len(chunks),
-        "bytes_per_event": len(b"".join(chunks)) / len(chunks),
+        "bytes_per_event": len(payload) / len(chunks),
         "events_per_s": statistics.median(e2e),
         "parse_only_events_per_s": statistics.median(parse),
         "shares": [e / p for e, p in zip(e2e, parse, strict=True)],

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import heapq
 import json
 import os
 import random
@@ -287,11 +288,7 @@ class Bench:
         warm: float,
     ) -> RunResult:
         self.run_no += 1
-        rng = random.Random(seed)
-        offsets, t = [], rng.expovariate(rate)
-        while t < duration:
-            offsets.append(t)
-            t += rng.expovariate(rate)
+        offsets = arrivals(rate, duration, seed)
         prefix = f"bench{os.getpid()}r{self.run_no}c"
         callers = [Caller(f"{prefix}{n}", offset) for n, offset in enumerate(offsets)]
         self.tracker.callers = {c.uid: c for c in callers}
@@ -392,6 +389,32 @@ class Bench:
 
     def _server_cpu(self) -> float | None:
         return common.cpu_seconds(self.server_pid) if self.server_pid else None
+
+
+def arrivals(rate: float, duration: float, seed: int) -> list[float]:
+    """Seeded Poisson arrival offsets, in seconds from the run's start."""
+    rng = random.Random(seed)
+    offsets, t = [], rng.expovariate(rate)
+    while t < duration:
+        offsets.append(t)
+        t += rng.expovariate(rate)
+    return offsets
+
+
+def ideal_waits_ms(
+    agents: int, rate: float, duration: float, seed: int, warm: float, service: float
+) -> list[float]:
+    """The waits a zero-overhead ACD would give the same arrivals: each caller goes to
+    the first agent free, at once, and every call holds its agent `service` seconds.
+    No ACD can do better, so a row's waits are read against these."""
+    free_at = [0.0] * agents
+    waits = []
+    for offset in arrivals(rate, duration, seed):
+        start = max(offset, heapq.heappop(free_at))
+        heapq.heappush(free_at, start + service)
+        if offset >= warm:
+            waits.append((start - offset) * 1000)
+    return waits
 
 
 # --- the two benchmarks ---------------------------------------------------------------------
@@ -498,6 +521,7 @@ def report(
     rows = []
     for r in matrix:
         share = r.bridged_in_window * service / (r.agents * r.window)
+        ideal = ideal_waits_ms(r.agents, r.rate, args.duration, args.seed, args.warm, service)
         rows.append(
             [
                 r.system,
@@ -509,6 +533,7 @@ def report(
                 round(r.pct(50), 1),
                 round(r.pct(95), 1),
                 round(r.pct(99), 1),
+                round(common.percentile(ideal, 99), 1),
                 round(max(r.waits_ms, default=float("nan")), 1),
                 r.lost,
                 r.stuck,
@@ -528,6 +553,7 @@ def report(
             "p50 ms",
             "p95 ms",
             "p99 ms",
+            "ideal p99 ms",
             "max ms",
             "lost",
             "stuck",
@@ -604,7 +630,9 @@ def report(
         f"Talk {args.talk:g} s + wrap-up {WRAPUP:g} s per call (capacity = agents / {service:g} s), "
         f"Poisson arrivals for {args.duration:g} s per row (seed {args.seed}); waits of callers "
         f'arriving after the first {args.warm:g} s. "work done" (saturation rows only): calls '
-        f"connected during the measured window × {service:g} s / (agents × window).\n\n"
+        f"connected during the measured window × {service:g} s / (agents × window). "
+        f'"ideal p99": a zero-overhead ACD on the same arrivals (the first free agent at once, '
+        f"every call holding its agent {service:g} s), the floor for any ACD.\n\n"
         f"{latency_table}\n\n"
         f"Sustained call rate: {args.rate_agents} agents, talk {args.rate_talk:g} s + wrap-up "
         f"{WRAPUP:g} s, {args.rate_duration:g} s per step, rising until a step is not sustained "

@@ -348,28 +348,24 @@ class CrmService:
                     at=now,
                 )
             )
-            call = await uow.calls.get_by_call_id(call_id)
-            if call is None:
-                call = await uow.calls.add(
-                    Call(
-                        call_id=call_id,
-                        direction=Direction.INBOUND.value,
-                        caller_number=number,
-                        remote_number=number,
-                        queue=queue,
-                        ivr_path=ivr_path,
-                        agent_id=agent_id,
-                        agent_ids=[agent_id],
-                        started_at=now,
-                        case_id=case_.id,
-                        customer_id=case_.customer_id,
-                    )
+            # The journal may have written this call's row first: then it is linked.
+            if not await uow.calls.link_case(call_id, case_.id, case_.customer_id):
+                row: dict[str, Any] = dict.fromkeys(_NEW_CALL_COLUMNS)
+                row.update(
+                    call_id=call_id,
+                    direction=Direction.INBOUND.value,
+                    caller_number=number,
+                    remote_number=number,
+                    queue=queue,
+                    ivr_path=ivr_path,
+                    agent_id=agent_id,
+                    agent_ids=[agent_id],
+                    started_at=now,
+                    case_id=case_.id,
+                    customer_id=case_.customer_id,
                 )
-                await self._emit(uow, "call.started", {"call": _call_payload(_call_entry(call))})
-            else:  # the journal wrote this call first
-                call.case_id = case_.id
-                if case_.customer_id is not None:
-                    call.customer_id = case_.customer_id
+                await uow.calls.insert_rows([row])
+                await self._emit(uow, "call.started", {"call": _call_payload(_call_entry(row))})
             # Joined cases are active: the agent's count grows only by a case it takes.
             agent_cases = facts.agent_active + (1 if taken else 0)
             customer_info = await self._customer_info(uow, customer) if customer else None
@@ -633,8 +629,8 @@ class CrmService:
                     )
                 )
                 published.append(_notification_info(note))
-            info = _follow_up_info(follow_up)
             await uow.commit()
+        info = _follow_up_info(follow_up)
         for item in published:
             self.hub.publish(item)
         return info

@@ -10,8 +10,10 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
+    Update,
     and_,
     bindparam,
     case,
@@ -142,9 +144,8 @@ class CaseRepository:
 
     async def add(self, case_: Case) -> Case:
         self.session.add(case_)
-        await self.session.flush()
-        case_.number = format_case_number(case_.id, case_.created_at)
-        await self.session.flush()
+        await self.session.flush()  # the number is made of the id
+        case_.number = format_case_number(case_.id, case_.created_at)  # written at next flush
         return case_
 
     async def get(self, case_id: int) -> Case | None:
@@ -166,15 +167,17 @@ class CaseRepository:
     async def latest_state_for(
         self, *, customer_id: int | None, contact_number: str | None
     ) -> CaseState | None:
-        """`latest_for` without loading the case: what deciding join-or-open needs."""
-        stmt = _latest_case(
-            select(Case.status, Case.last_activity_at, Case.owner_agent_id),
-            customer_id,
-            contact_number,
-        )
-        if stmt is None:
+        """The newest case's state without loading the case: what deciding join-or-open
+        needs (the IVR asks this for every known caller)."""
+        params: dict[str, Any]
+        if customer_id is not None:
+            params = {"customer_id": customer_id}
+        elif contact_number is not None:
+            params = {"number": contact_number}
+        else:
             return None
-        row = (await self.session.execute(stmt)).first()
+        stmt = _latest_case_state_statement(customer_id is not None)
+        row = (await self.session.execute(stmt, params)).first()
         return CaseState(*row) if row is not None else None
 
     async def for_customer(self, customer_id: int) -> list[Case]:
@@ -261,8 +264,8 @@ class CaseRepository:
         return list(result)
 
     async def add_follow_up(self, follow_up: FollowUp) -> FollowUp:
+        """Written (and numbered) at the next flush or the commit."""
         self.session.add(follow_up)
-        await self.session.flush()
         return follow_up
 
     async def follow_ups(self, case_id: int) -> list[FollowUp]:
@@ -613,14 +616,17 @@ class CallRepository:
             for k, n, a, ab, w, t, sl in rows
         ]
 
-    async def set_case(self, call_id: str, case_id: int, customer_id: int | None) -> None:
-        values: dict[str, Any] = {"case_id": case_id}
+    async def link_case(self, call_id: str, case_id: int, customer_id: int | None) -> bool:
+        """Link the call's row to its case (and customer, when known); False when the
+        call has no row yet."""
+        params: dict[str, Any] = {"the_call_id": call_id, "the_case_id": case_id}
         if customer_id is not None:
-            values["customer_id"] = customer_id
-        await self.session.execute(update(Call).where(Call.call_id == call_id).values(**values))
+            params["the_customer_id"] = customer_id
+        result = await self.session.execute(_link_case_statement(customer_id is not None), params)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-# The two look-ups every call makes (the IVR's, the ticket's) are built once, with their
+# The look-ups every call makes (the IVR's, the ticket's) are built once, with their
 # values bound at execution: building and keying a SELECT of several scalar subqueries
 # cost more CPU than running it.
 @cache
@@ -646,6 +652,33 @@ def _caller_facts_statement(
         _latest_customer_id(number).scalar_subquery(),
         last_agent.scalar_subquery(),
     )
+
+
+@cache
+def _link_case_statement(with_customer: bool) -> Update:
+    table = Base.metadata.tables["calls"]
+    values = {"case_id": bindparam("the_case_id", type_=Integer())}
+    if with_customer:
+        values["customer_id"] = bindparam("the_customer_id", type_=Integer())
+    return (
+        update(table)
+        .where(table.c.call_id == bindparam("the_call_id", type_=String()))
+        .values(values)
+    )
+
+
+@cache
+def _latest_case_state_statement(
+    by_customer: bool,
+) -> Select[str, datetime, str | None]:
+    columns = select(Case.status, Case.last_activity_at, Case.owner_agent_id)
+    stmt = (
+        _latest_case(columns, bindparam("customer_id", type_=Integer()), None)
+        if by_customer
+        else _latest_case(columns, None, bindparam("number", type_=String()))
+    )
+    assert stmt is not None
+    return stmt
 
 
 @cache

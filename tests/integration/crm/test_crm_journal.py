@@ -79,6 +79,37 @@ async def test_a_batch_touching_a_call_twice_writes_one_row_with_both(
     assert {e.customer_id for e in history.values()} == {customer.id}
 
 
+async def test_a_calls_ticket_and_journal_row_meet_whichever_is_written_first(
+    service: CrmService, clock: FakeClock, customer: CustomerInfo
+):  # D4, S7: the ticket and the journal each write a call's row; one row, linked to its case
+    start = clock.now()
+    await service.record_call(
+        CallRecord(call_id="journal-first", caller_number=NUMBER, queue="sales", enqueued_at=start)
+    )
+    joined = await service.open_or_join_case_for_call(
+        call_id="journal-first", caller_number=NUMBER, agent_id="alice", queue="sales"
+    )
+    opened = await service.open_or_join_case_for_call(
+        call_id="ticket-first", caller_number=NUMBER, agent_id="bob", queue="sales"
+    )
+    await service.record_call(
+        CallRecord(
+            call_id="ticket-first",
+            agent_id="bob",
+            answered_at=start,
+            ended_at=start + timedelta(minutes=2),
+            outcome=CallOutcome.ANSWERED,
+        )
+    )
+    history = {e.call_id: e for e in await service.call_history(NUMBER)}
+    assert set(history) == {"journal-first", "ticket-first"}
+    assert history["journal-first"].case_id == joined.case.id
+    assert history["journal-first"].queue == "sales"
+    assert history["ticket-first"].case_id == opened.case.id
+    assert history["ticket-first"].outcome is CallOutcome.ANSWERED
+    assert {e.customer_id for e in history.values()} == {customer.id}
+
+
 async def test_history_of_a_number_lists_inbound_and_outbound_calls_newest_first(
     service: CrmService, clock: FakeClock, customer: CustomerInfo
 ):  # S7

@@ -453,12 +453,16 @@ class TelephonyService:
     # --- applying the core's decisions -----------------------------------------------
 
     def _apply(self, decisions: list[routing.Decision]) -> None:
+        # A waiting caller waits for an agent's phone to ring: the step's Originates are
+        # written before its bookkeeping (state logs, bus, journal). A cancel goes in
+        # turn with the offers: it names the leg the call had before a new offer.
         for decision in decisions:
             if isinstance(decision, routing.OfferCall):
                 self._offer(decision)
             elif isinstance(decision, routing.CancelOffer):
                 self._cancel_offer(decision)
-            elif isinstance(decision, routing.AgentStateChanged):
+        for decision in decisions:
+            if isinstance(decision, routing.AgentStateChanged):
                 self._agent_state_changed(decision)
             elif isinstance(decision, routing.CallOverflowed):
                 call = self.calls.get(decision.call_id)
@@ -515,7 +519,6 @@ class TelephonyService:
         self._legs[leg.leg_id] = leg
         call.leg = leg
         call.offered_at = call.offered_at or self._clock()
-        self._bus.publish(CallOffered(call.call_id, decision.agent_id, decision.via.value))
         if call.phase == Phase.CALLBACK:
             assert call.callback_number is not None
             # The agent first, then the customer: Dial from the agent's answered leg.
@@ -527,6 +530,7 @@ class TelephonyService:
             caller_id = call.caller_number
         # Asterisk gives up ringing one second after the core would have.
         self._originate(leg, application, data, caller_id, decision.ring_timeout + 1)
+        self._bus.publish(CallOffered(call.call_id, decision.agent_id, decision.via.value))
 
     def _outbound_dial(self, number: str) -> str:
         ring = int(self._settings.customer_answer_timeout)

@@ -498,15 +498,6 @@ class CallRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_by_call_id(self, call_id: str) -> Call | None:
-        result = await self.session.scalars(select(Call).where(Call.call_id == call_id))
-        return result.first()
-
-    async def add(self, call: Call) -> Call:
-        self.session.add(call)
-        await self.session.flush()
-        return call
-
     # The journal's write path is Core on plain dicts: a batch of hundreds of rows costs a
     # few statements instead of an ORM flush per row.
     async def rows_by_call_id(self, call_ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,8 @@ same seeded Poisson arrivals and the same auto-answering Local-channel phones:
 A caller's wait runs from entering the queue (our AcdWaiting UserEvent, app_queue's
 QueueCallerJoin) to its BridgeEnter, on Asterisk's own event timestamps, read by
 this driver over its own AMI session. CPU is read from /proc for the server and
-Asterisk separately. The last line is one JSON object (95 % load, largest size).
+Asterisk separately. Each system's call-rate steps start on a restarted sandbox
+Asterisk. The last line is one JSON object (95 % load, largest size).
 """
 
 from __future__ import annotations

@@ -350,8 +350,7 @@ class CrmService:
             )
             # The journal may have written this call's row first: then it is linked.
             if not await uow.calls.link_case(call_id, case_.id, case_.customer_id):
-                row: dict[str, Any] = dict.fromkeys(_NEW_CALL_COLUMNS)
-                row.update(
+                row = _call_row(
                     call_id=call_id,
                     direction=Direction.INBOUND.value,
                     caller_number=number,
@@ -938,8 +937,7 @@ class CrmService:
         return entries
 
     def _new_call_row(self, record: CallRecord) -> dict[str, Any]:
-        row: dict[str, Any] = dict.fromkeys(_NEW_CALL_COLUMNS)
-        row.update(
+        return _call_row(
             call_id=record.call_id,
             direction=Direction.INBOUND.value,
             agent_ids=[],
@@ -947,7 +945,6 @@ class CrmService:
                 record.started_at or record.enqueued_at or record.offered_at or self._clock.now()
             ),
         )
-        return row
 
     async def call_history(self, phone_number: str, limit: int = 50) -> list[CallEntry]:
         """S7: every call with this number (inbound from it, outbound to it), newest first."""
@@ -1431,6 +1428,14 @@ def _audit_row(
 
 # A new journal row has every column but `id`, which the database assigns.
 _NEW_CALL_COLUMNS = tuple(c.key for c in Call.__table__.columns if c.key != "id")
+
+
+def _call_row(**values: Any) -> dict[str, Any]:
+    """A journal row to insert: `values`, every other column None."""
+    row: dict[str, Any] = dict.fromkeys(_NEW_CALL_COLUMNS)
+    row.update(values)
+    return row
+
 
 _CALL_RECORD_FIELDS = (
     "ivr_path",

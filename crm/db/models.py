@@ -265,6 +265,7 @@ class OutboxMail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # gave up after the configured attempts
 
 
 class WebhookDelivery(Base):
@@ -281,6 +282,7 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # gave up after the configured attempts
 
 
 class Call(Base):
@@ -330,3 +332,16 @@ class AgentStateChange(Base):
     state: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str | None] = mapped_column(String(120))
     at: Mapped[datetime]
+
+
+class JournalDeadLetter(Base):
+    """A journal row the database refused, set aside so the rows behind it are written.
+    The payload is ASCII JSON, so even a row with lone surrogates can be stored."""
+
+    __tablename__ = "journal_dead_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # call, agent_state
+    payload: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -20,6 +20,7 @@ from panoramisk import Manager
 from panoramisk.message import Message
 
 from acd.ami.events import SUBSCRIBED_EVENTS
+from acd.ami.reader import DEFAULT_MAX_FRAME_BYTES, GuardedAmiProtocol, MalformedMessages
 from acd.config import AmiSettings
 
 log = structlog.get_logger(__name__)
@@ -101,8 +102,11 @@ class AmiClient:
         ping_timeout: float = 3.0,
         reconnect_delay: float = 1.0,
         events: Collection[str] | None = SUBSCRIBED_EVENTS,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
     ) -> None:
         self._sink = sink
+        # Frames refused by the reader, or whose handling raised (see acd/ami/reader.py).
+        self._malformed = MalformedMessages()
         # Only these events are sent by Asterisk on this session (None: all of them).
         self._events = events
         self._filter_task: asyncio.Task[None] | None = None
@@ -124,6 +128,7 @@ class AmiClient:
             on_login=self._on_login,
             on_disconnect=self._on_disconnect,
             on_login_refused=self._on_login_refused,
+            protocol_factory=lambda: GuardedAmiProtocol(self._malformed, max_frame_bytes),
         )
         self._manager.register_event("*", self._on_event)
 
@@ -145,6 +150,12 @@ class AmiClient:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    @property
+    def malformed_messages(self) -> int:
+        """AMI frames dropped since start: unparsable, too long, or refused in handling
+        (an event that does not translate into bounded fields); the link stayed up."""
+        return self._malformed.count
 
     async def start(self) -> None:
         """Start connecting; returns at once (see `wait_connected`)."""

@@ -5,13 +5,28 @@ here (and filtered out by Asterisk where the manager user allows it).
 
 One of these is built for each AMI event the server reads, so they are plain slotted
 dataclasses: a frozen one costs three times as much to build.
+
+Every field is a bounded str (or an int parsed from one): a value longer than
+`MAX_FIELD_CHARS`, holding a control character (NUL, CR, LF...) or not a str at all
+refuses the whole event with `MalformedEvent`, as does a missing identifier. A header
+given twice keeps its first value (acd/ami/reader.py says why), so inner code never
+sees a list. The AMI reader counts a refused event as malformed and drops it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+# Asterisk's names and ids are short (a Local channel's name is ~40 characters).
+MAX_FIELD_CHARS = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class MalformedEvent(ValueError):
+    """An AMI event whose fields do not fit the bounded types the server reads."""
 
 
 @dataclass(slots=True)
@@ -82,32 +97,50 @@ class DtmfPressed:
     digit: str
 
 
+def _text(message: Mapping[str, Any], name: str, default: str | None = "") -> str:
+    """The header `name` as a bounded str; `default` None makes it required."""
+    value = message.get(name)
+    if value is None:
+        if default is None:
+            raise MalformedEvent(f"{name} missing")
+        return default
+    if isinstance(value, list) and value:
+        value = value[0]
+    if type(value) is not str:
+        raise MalformedEvent(f"{name} is not text")
+    if len(value) > MAX_FIELD_CHARS:
+        raise MalformedEvent(f"{name} longer than {MAX_FIELD_CHARS} characters")
+    if _CONTROL.search(value) is not None:
+        raise MalformedEvent(f"{name} holds a control character")
+    return value
+
+
 def _ids(message: Mapping[str, Any]) -> ChannelIds:
-    uniqueid = message.get("Uniqueid", "")
+    uniqueid = _text(message, "Uniqueid", None)
     return ChannelIds(
-        channel=message.get("Channel", ""),
+        channel=_text(message, "Channel", None),
         uniqueid=uniqueid,
-        linkedid=message.get("Linkedid", uniqueid),
+        linkedid=_text(message, "Linkedid", uniqueid),
     )
 
 
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+def _int(message: Mapping[str, Any], name: str) -> int:
+    value = _text(message, name, "0")
+    if not value.isdigit() or len(value) > 9:
+        raise MalformedEvent(f"{name} is not a small number")
+    return int(value)
 
 
 def _user_event(message: Mapping[str, Any]) -> Any:
-    name = message.get("UserEvent", "")
+    name = _text(message, "UserEvent")
     if name == "AcdInbound":
         return InboundCallArrived(
             ids=_ids(message),
-            did=message.get("DID", ""),
-            caller_number=message.get("CallerIDNum", ""),
+            did=_text(message, "DID"),
+            caller_number=_text(message, "CallerIDNum"),
         )
     if name == "AcdWaiting":
-        return CallerWaiting(ids=_ids(message), queue=message.get("Queue", ""))
+        return CallerWaiting(ids=_ids(message), queue=_text(message, "Queue"))
     return None
 
 
@@ -117,20 +150,20 @@ def _hangup(message: Mapping[str, Any]) -> ChannelHungUp:
 
 def _originate_response(message: Mapping[str, Any]) -> OriginateFinished:
     return OriginateFinished(
-        action_id=message.get("ActionID", ""),
-        channel=message.get("Channel", ""),
-        uniqueid=message.get("Uniqueid", ""),
-        success=message.get("Response") == "Success",
-        reason=_int(message.get("Reason")),
+        action_id=_text(message, "ActionID", None),
+        channel=_text(message, "Channel"),
+        uniqueid=_text(message, "Uniqueid"),
+        success=_text(message, "Response") == "Success",
+        reason=_int(message, "Reason"),
     )
 
 
 def _device_state(message: Mapping[str, Any]) -> DeviceStateChanged:
-    return DeviceStateChanged(device=message.get("Device", ""), state=message.get("State", ""))
+    return DeviceStateChanged(device=_text(message, "Device", None), state=_text(message, "State"))
 
 
 def _dtmf(message: Mapping[str, Any]) -> DtmfPressed:
-    return DtmfPressed(ids=_ids(message), digit=message.get("Digit", ""))
+    return DtmfPressed(ids=_ids(message), digit=_text(message, "Digit"))
 
 
 def _new_channel(message: Mapping[str, Any]) -> ChannelCreated:
@@ -138,7 +171,7 @@ def _new_channel(message: Mapping[str, Any]) -> ChannelCreated:
 
 
 def _dial_end(message: Mapping[str, Any]) -> DialEnded:
-    return DialEnded(uniqueid=message.get("Uniqueid", ""), status=message.get("DialStatus", ""))
+    return DialEnded(uniqueid=_text(message, "Uniqueid", None), status=_text(message, "DialStatus"))
 
 
 TRANSLATORS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
@@ -153,8 +186,11 @@ TRANSLATORS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
 
 
 def translate(message: Mapping[str, Any]) -> Any:
-    """The telephony event for an AMI message, or None when it does not matter."""
-    translator = TRANSLATORS.get(message.get("Event", ""))
+    """The telephony event for an AMI message, or None when it does not matter.
+
+    Raises MalformedEvent when a field the event needs is missing, too long, holds a
+    control character or is not text."""
+    translator = TRANSLATORS.get(_text(message, "Event"))
     return translator(message) if translator is not None else None
 
 

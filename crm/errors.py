@@ -89,3 +89,10 @@ class AgentQueueFull(CrmError):
     """S2: the agent already holds the maximum number of active cases."""
 
     code = "agent_queue_full"
+
+
+class UnwritableRows(CrmError):
+    """The database refused the rows' data (a value longer than its column, text it cannot
+    encode): written again, they fail again, unlike a lost connection or a locked file."""
+
+    code = "unwritable_rows"

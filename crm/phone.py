@@ -7,6 +7,7 @@ from functools import lru_cache
 import phonenumbers
 
 from crm.errors import InvalidPhoneNumber
+from crm.limits import PHONE_NUMBER
 
 DEFAULT_REGION = "FR"
 
@@ -30,13 +31,22 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
 
 def normalize_or_raw(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
     """E.164 when parseable; otherwise the trimmed raw value ("anonymous", an extension),
-    so the journal never loses what Asterisk reported."""
+    so the journal never loses what Asterisk reported. A raw value is made storable:
+    characters no database takes (lone surrogates, control characters) become "?" and
+    it is cut to the number columns' length."""
     if raw is None or not raw.strip():
         return None
     try:
         return normalize_phone(raw, region)
     except InvalidPhoneNumber:
-        return raw.strip()
+        return _storable(raw.strip())
+
+
+def _storable(text: str) -> str:
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else "?" for c in text)
+    return text[:PHONE_NUMBER]
 
 
 def try_normalize(raw: str, region: str = DEFAULT_REGION) -> str | None:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
 
 from crm.clock import Clock
+from crm.db.dead_letters import safe_text
+from crm.db.faults import check_lengths, is_data_error
 from crm.db.models import (
     Call,
     Case,
@@ -56,6 +59,7 @@ from crm.errors import (
     UnknownCustomer,
     UnknownNotification,
     UnknownTask,
+    UnwritableRows,
 )
 from crm.intake import IntakeScript
 from crm.mail.templates import MailKind, render
@@ -73,6 +77,8 @@ from crm.views import (
     CaseInfo,
     CustomerInfo,
     CustomerProfile,
+    DeadLetterEntry,
+    FailedDelivery,
     FollowUpInfo,
     IntakeAnswerInfo,
     NewCustomer,
@@ -643,9 +649,11 @@ class CrmService:
             {"agent_id": agent_id, "state": state, "reason": reason, "at": at}
             for agent_id, state, reason, at in changes
         ]
-        async with self._uow() as uow:
-            await uow.agent_states.add_many(rows)
-            await uow.commit()
+        with _refused_as_unwritable():
+            check_lengths("agent_state_changes", rows)
+            async with self._uow() as uow:
+                await uow.agent_states.add_many(rows)
+                await uow.commit()
 
     async def agent_time_in_states(
         self, agent_id: str, start: datetime, end: datetime
@@ -895,8 +903,52 @@ class CrmService:
 
     async def journal_calls(self, records: Sequence[CallRecord]) -> None:
         """`record_calls` for the journal writer's batches: no entries are built unless a
-        webhook wants them."""
-        await _again_on_conflict(partial(self._record_calls, records, False))
+        webhook wants them. Raises UnwritableRows when the database refuses their data."""
+        with _refused_as_unwritable():
+            await _again_on_conflict(partial(self._record_calls, records, False))
+
+    async def set_aside_journal_row(self, kind: str, row: Any, reason: str) -> None:
+        """Keep a journal row the database refused (`kind` "call" or "agent_state"),
+        its fields as ASCII JSON, so it is seen and the rows behind it go on."""
+        async with self._uow() as uow:
+            await uow.dead_letters.add(kind, row, reason, self._clock.now())
+            await uow.commit()
+
+    async def journal_dead_letters(self, limit: int = 50) -> list[DeadLetterEntry]:
+        """The journal rows set aside, newest first."""
+        async with self._uow() as uow:
+            letters = await uow.dead_letters.newest(limit)
+        return [
+            DeadLetterEntry(
+                id=letter.id,
+                kind=letter.kind,
+                payload=json.loads(letter.payload),
+                reason=letter.reason,
+                created_at=letter.created_at,
+            )
+            for letter in letters
+        ]
+
+    async def failed_deliveries(self, limit: int = 50) -> list[FailedDelivery]:
+        """Mails and webhook calls that gave up, newest first (`limit` of each)."""
+        async with self._uow() as uow:
+            mails = await uow.outbox.failed(limit)
+            hooks = await uow.webhooks.failed(limit)
+        found = [
+            *(
+                FailedDelivery(
+                    m.id, "mail", m.to_addr, m.kind, m.attempts, m.last_error, m.failed_at
+                )
+                for m in mails
+            ),
+            *(
+                FailedDelivery(
+                    h.id, "webhook", h.url, h.event, h.attempts, h.last_error, h.failed_at
+                )
+                for h in hooks
+            ),
+        ]
+        return sorted(found, key=lambda d: (d.failed_at is not None, d.failed_at), reverse=True)
 
     async def _record_calls(
         self, records: Sequence[CallRecord], want_entries: bool
@@ -923,6 +975,7 @@ class CrmService:
                 for row in rows.values():
                     if row["customer_id"] is None:
                         row["customer_id"] = owners.get(row["remote_number"])
+            check_lengths("calls", rows.values())
             await uow.calls.insert_rows([r for r in rows.values() if "id" not in r])
             await uow.calls.update_rows([r for r in rows.values() if "id" in r])
             entries: dict[str, CallEntry] = {}
@@ -1403,6 +1456,20 @@ def _notification_info(n: Notification) -> NotificationInfo:
 def _view(view: type[_V], row: object) -> _V:
     """The view dataclass filled from the ORM row's attributes of the same names."""
     return view(**{f.name: getattr(row, f.name) for f in fields(cast(Any, view))})
+
+
+@contextmanager
+def _refused_as_unwritable() -> Iterator[None]:
+    """Data errors of a write become UnwritableRows; faults that may pass (a lost
+    connection, a locked database) propagate as they are, to be retried."""
+    try:
+        yield
+    except UnwritableRows:
+        raise
+    except Exception as exc:
+        if is_data_error(exc):
+            raise UnwritableRows(safe_text(f"{type(exc).__name__}: {exc}")) from exc
+        raise
 
 
 async def _again_on_conflict(work: Callable[[], Awaitable[_T]]) -> _T:

@@ -241,3 +241,27 @@ class CallStats:
     avg_talk_s: float | None
     answered_within_sl: int
     service_level: float | None  # answered within threshold / calls
+
+
+@dataclass(frozen=True)
+class DeadLetterEntry:
+    """A journal row the database refused: its fields as written, and why."""
+
+    id: int
+    kind: str  # call, agent_state
+    payload: Any
+    reason: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """A mail or webhook call that gave up after the configured attempts."""
+
+    id: int
+    channel: str  # mail, webhook
+    target: str  # the recipient's address or the endpoint's URL
+    kind: str  # the mail's kind or the webhook's event
+    attempts: int
+    last_error: str | None
+    failed_at: dt.datetime | None

@@ -46,6 +46,8 @@ class WebhookSettings:
     retry_cap: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=2)
     batch_size: int = 50
+    # Failed calls after which a delivery gives up into the failed state.
+    max_attempts: int = 10
 
 
 class WebhookSender:
@@ -87,7 +89,7 @@ class WebhookSender:
             )
 
         async with self._uow() as uow:
-            await uow.webhooks.record_attempts(outcomes, now, retry_at)
+            await uow.webhooks.record_attempts(outcomes, now, retry_at, self.settings.max_attempts)
             await uow.commit()
         failed = sum(1 for e in outcomes.values() if e is not None)
         if failed:

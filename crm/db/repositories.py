@@ -370,6 +370,7 @@ class _DeliveryRepository(Generic[_Delivery]):
             select(self.model)
             .where(
                 getattr(self.model, self.done_attribute).is_(None),
+                self.model.failed_at.is_(None),
                 self.model.next_attempt_at <= now,
             )
             .order_by(self.model.next_attempt_at, self.model.id)
@@ -387,9 +388,12 @@ class _DeliveryRepository(Generic[_Delivery]):
         outcomes: Mapping[int, str | None],
         now: datetime,
         retry_at: Callable[[_Delivery], datetime | None],
+        max_attempts: int | None = None,
     ) -> None:
         """One attempt per row id: gone out (no error), or failed and due again at
-        `retry_at(row)` (None: no more tries). Rows gone out meanwhile are left alone."""
+        `retry_at(row)` (None: no more tries). A row failed `max_attempts` times gives up:
+        `failed_at` is set and no due query picks it again. Rows gone out meanwhile are
+        left alone."""
         for row_id, error in outcomes.items():
             row = await self.get(row_id)
             if row is None or getattr(row, self.done_attribute) is not None:
@@ -402,7 +406,21 @@ class _DeliveryRepository(Generic[_Delivery]):
                 row.last_error = None
             else:
                 row.last_error = error[:2000]
-                row.next_attempt_at = retry_at(row)
+                if max_attempts is not None and row.attempts >= max_attempts:
+                    row.failed_at = now
+                    row.next_attempt_at = None
+                else:
+                    row.next_attempt_at = retry_at(row)
+
+    async def failed(self, limit: int) -> list[_Delivery]:
+        """Rows that gave up, newest first."""
+        result = await self.session.scalars(
+            select(self.model)
+            .where(self.model.failed_at.is_not(None))
+            .order_by(self.model.failed_at.desc(), self.model.id.desc())
+            .limit(limit)
+        )
+        return list(result)
 
 
 class OutboxRepository(_DeliveryRepository[OutboxMail]):

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from crm.db.dead_letters import DeadLetterRepository
 from crm.db.repositories import (
     AgentStateRepository,
     CallRepository,
@@ -33,6 +34,7 @@ class UnitOfWork:
     notifications: NotificationRepository
     outbox: OutboxRepository
     webhooks: WebhookRepository
+    dead_letters: DeadLetterRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.notifications = NotificationRepository(session)
         self.outbox = OutboxRepository(session)
         self.webhooks = WebhookRepository(session)
+        self.dead_letters = DeadLetterRepository(session)
         return self
 
     async def __aexit__(

@@ -1,5 +1,6 @@
 """Drains the mail outbox over SMTP. A mail leaves the table's pending set only when the
-SMTP server accepted it; every failure is recorded and retried with backoff."""
+SMTP server accepted it; every failure is recorded and retried with backoff, until the
+configured number of attempts puts it in the failed state."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ class SmtpSettings:
     # How long a claimed mail is hidden from other senders while this one sends it.
     lease: timedelta = timedelta(minutes=5)
     batch_size: int = 50
+    # Failed sends after which a mail gives up into the failed state (GET /api/outbox/failed).
+    max_attempts: int = 10
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class MailSender:
                 lambda mail: (
                     now + retry_delay(mail.attempts, self.smtp.retry_base, self.smtp.retry_cap)
                 ),
+                self.smtp.max_attempts,
             )
             await uow.commit()
 

@@ -109,10 +109,10 @@ async def start_server(
         telephony,
         intake_scripts(centre),
     )
-    fastagi = FastAgiServer(
-        settings.fastagi.host,
-        settings.fastagi.port,
+    fastagi = FastAgiServer.from_settings(
+        settings.fastagi,
         {"ivr": telephony.handle_ivr, "callback": telephony.handle_callback_offer},
+        known_call=telephony.wait_known_call,
     )
     await fastagi.start()
     telephony.fastagi_url = f"agi://{settings.fastagi.host}:{fastagi.port}"

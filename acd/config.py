@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, ValidationError
 
 DEFAULT_STATE_DIR = Path(os.environ.get("AIGUILLEUR_STATE", "/var/cache/aiguilleur"))
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,20 @@ class HttpSettings(_Section):
 class FastAgiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(4573, ge=0, le=65535)
+    # Addresses (or networks) of the Asterisk servers; any other peer is closed unread.
+    allowed_peers: tuple[IPvAnyNetwork, ...] = (
+        IPv4Network("127.0.0.1/32"),
+        IPv6Network("::1/128"),
+    )
+    # Sessions at once; a connection over the cap is closed at once.
+    max_sessions: int = Field(100, ge=1)
+    # Seconds for the whole agi_* header block, and for one command's reply (a
+    # prompt plays before its reply comes, so this bounds the longest prompt).
+    header_timeout: float = Field(5.0, gt=0)
+    command_timeout: float = Field(60.0, gt=0)
+    # Seconds a session waits for its call to become known (its AcdInbound event is
+    # read over AMI and may be handled just after the session opens).
+    known_call_wait: float = Field(2.0, ge=0)
 
 
 class TelephonySettings(_Section):

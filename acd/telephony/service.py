@@ -372,6 +372,20 @@ class TelephonyService:
             )
         )
 
+    async def wait_known_call(self, uniqueid: str, timeout: float) -> bool:
+        """Whether `uniqueid` is a call this server knows, waiting up to `timeout` s for it:
+        a call's FastAGI session can open just before its AcdInbound event is handled."""
+        with self._bus.subscribe((CallArrived,)) as arrivals:
+            if uniqueid in self.calls:
+                return True
+            try:
+                async with asyncio.timeout(timeout):
+                    while (await arrivals.get()).uniqueid != uniqueid:
+                        pass
+            except TimeoutError:
+                pass
+            return uniqueid in self.calls
+
     async def handle_ivr(self, channel: IvrChannel, headers: dict[str, str]) -> None:
         """The FastAGI `ivr` script: runs outside the single writer, reports through it."""
         uniqueid = headers.get("agi_uniqueid", "")

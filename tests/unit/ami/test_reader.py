@@ -9,55 +9,16 @@ import asyncio
 from typing import Any
 
 import pytest
-from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 
-from acd.ami.events import ChannelHungUp, ChannelIds, translate
-from acd.ami.reader import GuardedAmiProtocol, MalformedMessages
+from acd.ami.events import ChannelHungUp, ChannelIds
+from tests.faults.ami_transcripts import ProtocolReplay as Reader
 
 HANGUP = (
     b"Event: Hangup\r\nPrivilege: call,all\r\nChannel: PJSIP/1001-00000001\r\n"
     b"Uniqueid: 1733150000.12\r\nLinkedid: 1733150000.10\r\nCause: 16\r\n\r\n"
 )
 HUNG_UP = ChannelHungUp(ChannelIds("PJSIP/1001-00000001", "1733150000.12", "1733150000.10"))
-
-
-class _Transport:
-    def __init__(self) -> None:
-        self.written = bytearray()
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.written += data
-
-    def close(self) -> None:
-        self.closed = True
-
-
-class Reader:
-    """A guarded protocol on a transport that goes nowhere, its events translated the way
-    the telephony service's sink does (a MalformedEvent raises out of the callback)."""
-
-    def __init__(self, max_frame_bytes: int = 8192, protocol: type[AMIProtocol] | None = None):
-        self.malformed = MalformedMessages()
-        self.protocol = (
-            GuardedAmiProtocol(self.malformed, max_frame_bytes) if protocol is None else protocol()
-        )
-        self.transport = _Transport()
-        self.protocol.connection_made(self.transport)
-        self.manager = Manager()
-        self.manager.register_event("*", self._on_event)
-        self.protocol.factory = self.manager
-        self.events: list[Any] = []
-
-    def _on_event(self, _: Manager, message: Any) -> None:
-        event = translate(message)
-        if event is not None:
-            self.events.append(event)
-
-    def feed(self, *chunks: bytes) -> None:
-        for chunk in chunks:
-            self.protocol.data_received(chunk)
 
 
 def test_panoramisks_own_reader_raises_on_a_duplicated_event_header() -> None:

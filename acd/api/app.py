@@ -125,7 +125,15 @@ async def problem_middleware(
 async def health(request: web.Request) -> web.Response:
     telephony = request.app[TELEPHONY]
     connected = telephony.ami is not None and telephony.ami.connected
-    return web.json_response({"status": "ok" if connected else "degraded", "ami": connected})
+    # AMI frames the reader dropped (malformed or refused in translation), link kept up.
+    malformed = telephony.ami.malformed_messages if telephony.ami is not None else 0
+    return web.json_response(
+        {
+            "status": "ok" if connected else "degraded",
+            "ami": connected,
+            "ami_malformed_messages": malformed,
+        }
+    )
 
 
 async def live_calls(request: web.Request) -> web.Response:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from crm.clock import FakeClock
 from crm.db.unit_of_work import UnitOfWorkFactory
+from crm.mail.sender import MailSender, SmtpSettings
 from crm.service import CrmService
 from crm.views import CustomerInfo
 
@@ -77,3 +78,29 @@ async def test_claimed_mail_is_retried_after_the_lease_if_the_sender_died(
     assert (await sender.drain()).sent == 0
     clock.advance(sender.smtp.lease)
     assert (await sender.drain()).sent == 1
+
+
+async def test_mail_that_smtp_always_refuses_gives_up_after_max_attempts_and_is_listed(
+    service: CrmService,
+    customer: CustomerInfo,
+    uow_factory: UnitOfWorkFactory,
+    clock: FakeClock,
+    smtp_down: SmtpServer,
+):  # D7
+    sender = MailSender(
+        uow_factory, clock, SmtpSettings(port=smtp_down.port, timeout_s=3, max_attempts=3)
+    )
+    await service.open_case(actor="alice", customer_id=customer.id)
+    for _ in range(3):
+        assert (await sender.drain()).failed == 1
+        clock.advance(hours=2)  # past any backoff
+    async with uow_factory() as uow:
+        [mail] = await uow.outbox.all()
+    assert mail.attempts == 3 and mail.failed_at is not None and mail.sent_at is None
+    # Given up: even once SMTP is back, no pass picks it again.
+    smtp_down.start()
+    clock.advance(days=1)
+    assert (await sender.drain()).sent == 0
+    [failed] = await service.failed_deliveries()
+    assert (failed.channel, failed.id, failed.target) == ("mail", mail.id, "camille@example.test")
+    assert failed.attempts == 3 and failed.last_error

@@ -23,6 +23,7 @@ from crm.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     WebhookSender,
+    WebhookSettings,
     verify_signature,
 )
 
@@ -123,3 +124,23 @@ async def test_unreachable_receiver_keeps_the_delivery_pending(
         [delivery] = await uow.webhooks.all()
         assert delivery.delivered_at is None and delivery.last_error
         assert delivery.next_attempt_at == clock.now() + timedelta(seconds=10)
+
+
+async def test_delivery_to_a_receiver_that_always_fails_gives_up_after_max_attempts(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+):  # C3
+    endpoints = (WebhookEndpoint(url="http://127.0.0.1:9/hook", secret=SECRET),)
+    crm = CrmService(uow_factory, clock, CrmSettings(webhooks=endpoints))
+    await crm.open_case(actor="alice", title="x")
+    sender = WebhookSender(uow_factory, clock, endpoints, WebhookSettings(max_attempts=2))
+    assert await sender.drain() == (0, 1)
+    clock.advance(hours=2)
+    assert await sender.drain() == (0, 1)
+    clock.advance(days=1)
+    assert await sender.drain() == (0, 0)  # given up: no longer due
+    async with uow_factory() as uow:
+        [delivery] = await uow.webhooks.all()
+    assert delivery.attempts == 2 and delivery.failed_at == clock.now() - timedelta(days=1)
+    [failed] = await crm.failed_deliveries()
+    assert (failed.channel, failed.id, failed.kind) == ("webhook", delivery.id, "case.created")
+    assert failed.target == "http://127.0.0.1:9/hook" and failed.last_error

@@ -171,7 +171,8 @@ def _new_channel(message: Mapping[str, Any]) -> ChannelCreated:
 
 
 def _dial_end(message: Mapping[str, Any]) -> DialEnded:
-    return DialEnded(uniqueid=_text(message, "Uniqueid", None), status=_text(message, "DialStatus"))
+    # A Dial that no channel placed (an Originate's) reports only the Dest* side.
+    return DialEnded(uniqueid=_text(message, "Uniqueid"), status=_text(message, "DialStatus"))
 
 
 TRANSLATORS: dict[str, Callable[[Mapping[str, Any]], Any]] = {

@@ -59,7 +59,7 @@ class MalformedMessages:
         self._last_logged = -float("inf")
         self._not_logged = 0
 
-    def record(self, reason: str, frame: bytes) -> None:
+    def record(self, reason: str, frame: bytes | bytearray) -> None:
         self.count += 1
         now = time.monotonic()
         if now - self._last_logged < self._log_interval:
@@ -68,7 +68,7 @@ class MalformedMessages:
         log.warning(
             "ami_malformed_message",
             reason=reason,
-            frame=repr(frame[:200]),
+            frame=repr(bytes(frame[:200])),
             frame_bytes=len(frame),
             not_logged_since_last=self._not_logged,
             total=self.count,
@@ -94,23 +94,21 @@ def parse_frame(text: str) -> Message | None:
         content = lines.pop()
         while not content and lines:
             content = lines.pop()
+    pairs = [line.split(": ", 1) for line in lines if ": " in line]
     # Built straight into CaseInsensitiveDict's store (panoramisk is pinned): building
     # the message through its generic `update` is most of panoramisk's parsing cost.
-    store: dict[str, tuple[str, Any]] = {}
-    for line in lines:
-        key, separator, value = line.partition(": ")
-        if not separator:
-            continue
-        lower = key.lower()
-        if lower == _QUOTED:
-            value = unquote(value).strip()
-        seen = store.get(lower)
-        if seen is None:
-            store[lower] = (key, value)
-        elif lower in REPEATABLE_HEADERS:
-            values = seen[1] if isinstance(seen[1], list) else [seen[1]]
-            values.append(value)
-            store[lower] = (key, values)
+    store: dict[str, tuple[str, Any]] = {key.lower(): (key, value) for key, value in pairs}
+    if len(store) < len(pairs):  # a header given twice: the comprehension kept the last
+        firsts: dict[str, list[str]] = {}
+        for key, value in pairs:
+            firsts.setdefault(key.lower(), []).append(value)
+        for lower, values in firsts.items():
+            if len(values) > 1:
+                kept = values if lower in REPEATABLE_HEADERS else values[0]
+                store[lower] = (store[lower][0], kept)
+    quoted = store.get(_QUOTED)
+    if quoted is not None and isinstance(quoted[1], str):
+        store[_QUOTED] = (quoted[0], unquote(quoted[1]).strip())
     if "event" not in store and "response" not in store:
         return None
     message = Message({}, content)
@@ -146,29 +144,29 @@ class GuardedAmiProtocol(AMIProtocol):  # type: ignore[misc]
             if banner_end >= 0:
                 self.version = buffer[len(BANNER) : banner_end].decode("ascii", "replace")
                 del buffer[: banner_end + 2]
-        start = 0
-        while not self.closed:
-            end = buffer.find(FRAME_END, start)
-            if end < 0:
+        if FRAME_END not in buffer:
+            frames: list[bytearray] = []
+        else:
+            *frames, self._buffer = buffer.split(FRAME_END)
+            buffer = self._buffer
+        for frame in frames:
+            if self.closed:
                 break
-            frame = bytes(buffer[start:end])
-            start = end + len(FRAME_END)
             if self._discarding:
                 self._discarding = False  # the end of a frame already counted
             elif len(frame) > self._max_frame_bytes:
                 self._malformed.record("frame too long", frame)
             else:
                 self._handle_frame(frame)
-        del buffer[:start]
         # What is left is one unfinished frame, perhaps with the start of its blank line.
         if len(buffer) > self._max_frame_bytes + len(FRAME_END) - 1:
             if not self._discarding:
-                self._malformed.record("frame too long", bytes(buffer[:200]))
+                self._malformed.record("frame too long", buffer)
                 self._discarding = True
             # Keep what could be the start of the blank line that ends the frame.
             del buffer[: -(len(FRAME_END) - 1)]
 
-    def _handle_frame(self, frame: bytes) -> None:
+    def _handle_frame(self, frame: bytearray) -> None:
         try:
             text = frame.decode(getattr(self, "encoding", "utf-8"), "replace")
             if not text.strip():

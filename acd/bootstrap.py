@@ -34,7 +34,7 @@ from crm.mail.sender import MailSender, SmtpSettings
 from crm.scheduler import Scheduler
 from crm.service import CrmService
 from crm.settings import CrmSettings, WebhookEndpoint
-from crm.webhooks import WebhookSender
+from crm.webhooks import WebhookSender, WebhookSettings
 
 log = structlog.get_logger(__name__)
 
@@ -88,9 +88,14 @@ async def start_server(
     scheduler = Scheduler(
         crm,
         MailSender(uow_factory, clock, _smtp_settings(settings)),
-        WebhookSender(uow_factory, clock, _crm_settings(settings).webhooks),
+        WebhookSender(
+            uow_factory,
+            clock,
+            _crm_settings(settings).webhooks,
+            WebhookSettings(max_attempts=settings.webhook_max_attempts),
+        ),
     )
-    journal = JournalWriter(crm)
+    journal = JournalWriter(crm, max_backlog=settings.journal_max_backlog)
     bus = EventBus()
     # S2 always governs case assignment (in the CRM); calls respect it only when asked.
     gate = settings.case_capacity_gates_calls
@@ -126,7 +131,9 @@ async def start_server(
     await telephony.start(ami_client)
     await ami_client.start()
 
-    runner = web.AppRunner(create_app(telephony, crm, bus, centre=centre), access_log=None)
+    runner = web.AppRunner(
+        create_app(telephony, crm, bus, centre=centre, journal_writer=journal), access_log=None
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.http.host, settings.http.port)
     await site.start()
@@ -179,6 +186,7 @@ def _smtp_settings(settings: Settings) -> SmtpSettings:
         username=mail.smtp_username,
         password=mail.smtp_password.get_secret_value() if mail.smtp_password else None,
         start_tls=mail.smtp_start_tls,
+        max_attempts=mail.max_attempts,
     )
 
 

@@ -98,6 +98,8 @@ class MailSettings(_Section):
     smtp_start_tls: bool | None = None
     from_address: str = "support@aiguilleur.invalid"
     company_name: str = "Aiguilleur support"
+    # Failed sends after which a mail gives up into the failed state (GET /api/outbox/failed).
+    max_attempts: int = Field(10, ge=1)
 
 
 class WebhookSettings(_Section):
@@ -122,6 +124,10 @@ class Settings(_Section):
     case_capacity_gates_calls: bool = False
     # Seconds between two passes of the scheduler (auto-close, reminders, mail, webhooks).
     scheduler_interval: float = Field(5.0, gt=0)
+    # Failed calls after which a webhook delivery gives up into the failed state.
+    webhook_max_attempts: int = Field(10, ge=1)
+    # Journal rows held while the database is away; beyond, new rows are refused and counted.
+    journal_max_backlog: int = Field(100_000, ge=1)
     ami: AmiSettings = AmiSettings()
     mail: MailSettings = MailSettings()
     webhooks: tuple[WebhookSettings, ...] = ()

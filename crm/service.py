@@ -929,6 +929,14 @@ class CrmService:
             for letter in letters
         ]
 
+    async def failed_delivery_counts(self) -> dict[str, int]:
+        """How many mails and webhook calls gave up."""
+        async with self._uow() as uow:
+            return {
+                "mail": await uow.outbox.count_failed(),
+                "webhook": await uow.webhooks.count_failed(),
+            }
+
     async def failed_deliveries(self, limit: int = 50) -> list[FailedDelivery]:
         """Mails and webhook calls that gave up, newest first (`limit` of each)."""
         async with self._uow() as uow:

@@ -24,6 +24,7 @@ from acd.api.common import (
     BUS,
     CENTRE,
     CRM,
+    JOURNAL,
     TELEPHONY,
     BadRequest,
     agent_json,
@@ -31,12 +32,15 @@ from acd.api.common import (
     call_json,
     int_param,
     json_response,
+    optional_text,
     text_field,
     to_json,
 )
 from acd.bus import EventBus
 from acd.centre import Centre
+from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyError, TelephonyService
+from crm import limits
 from crm.errors import CrmError, NotFound
 from crm.service import CrmService
 
@@ -132,8 +136,16 @@ async def health(request: web.Request) -> web.Response:
             "status": "ok" if connected else "degraded",
             "ami": connected,
             "ami_malformed_messages": malformed,
+            **_journal_health(request.app),
         }
     )
+
+
+def _journal_health(app: web.Application) -> dict[str, Any]:
+    """The journal writer's counters: rows waiting, set aside as dead letters, dropped."""
+    if JOURNAL not in app:
+        return {}
+    return {"journal": to_json(app[JOURNAL].stats)}
 
 
 async def live_calls(request: web.Request) -> web.Response:
@@ -195,7 +207,7 @@ async def set_agent_state(request: web.Request) -> web.Response:
     agent_id = request.match_info["agent_id"]
     body = await body_of(request)
     state = text_field(body, "state")
-    reason = str(body.get("reason") or "")
+    reason = optional_text(body, "reason", max_length=limits.AGENT_STATE_REASON) or ""
     view = telephony.router.agent(agent_id)
 
     def event(at: float) -> routing.Event:
@@ -223,7 +235,7 @@ async def force_agent_state(request: web.Request) -> web.Response:
         state = routing.AgentState(text_field(body, "state"))
     except ValueError:
         raise BadRequest("state must be ready, paused or logged_out") from None
-    reason = str(body.get("reason") or "supervisor")
+    reason = optional_text(body, "reason", max_length=limits.AGENT_STATE_REASON) or "supervisor"
     await telephony.command(lambda at: routing.ForceAgentState(agent_id, state, reason, at=at))
     return json_response(agent_json(telephony.router.agent(agent_id)))
 
@@ -291,6 +303,7 @@ def create_app(
     bus: EventBus,
     *,
     centre: Centre,
+    journal_writer: JournalWriter | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[problem_middleware])
     app[TELEPHONY] = telephony
@@ -298,6 +311,8 @@ def create_app(
     app[BUS] = bus
     # The intake scripts and agents' escalation levels.
     app[CENTRE] = centre
+    if journal_writer is not None:
+        app[JOURNAL] = journal_writer
     app.router.add_get("/health", health)
     app.router.add_get("/api/calls", live_calls)
     app.router.add_post("/api/calls/{call_id}/transfer", transfer_call)

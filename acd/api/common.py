@@ -17,6 +17,7 @@ from aiohttp import web
 from acd import routing
 from acd.bus import EventBus
 from acd.centre import Centre
+from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyService
 from crm.service import CrmService
 
@@ -24,6 +25,7 @@ TELEPHONY = web.AppKey("telephony", TelephonyService)
 CRM = web.AppKey("crm", CrmService)
 BUS = web.AppKey("bus", EventBus)
 CENTRE = web.AppKey("centre", Centre)
+JOURNAL = web.AppKey("journal", JournalWriter)  # absent when the app runs without one
 
 
 class BadRequest(Exception):
@@ -55,28 +57,56 @@ async def body_of(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         body = await request.json()
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"the body is not JSON: {exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not JSON in UTF-8: {exc}") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
+    _refuse_lone_surrogates(body)
     return body
 
 
-def text_field(body: dict[str, Any], name: str) -> str:
-    """A required, non-empty string field."""
+def _refuse_lone_surrogates(value: Any) -> None:
+    """JSON may escape half of a UTF-16 pair ("\\ud800"): such a string is no text, and
+    no database or log can store it, so the request is refused here."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest(
+                "the body holds a string that is not valid Unicode (a lone surrogate)"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_lone_surrogates(key)
+            _refuse_lone_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_lone_surrogates(item)
+
+
+def _bounded(name: str, value: str, max_length: int | None) -> str:
+    if max_length is not None and len(value) > max_length:
+        raise BadRequest(f"'{name}' is at most {max_length} characters (got {len(value)})")
+    return value
+
+
+def text_field(body: dict[str, Any], name: str, max_length: int | None = None) -> str:
+    """A required, non-empty string field, of at most `max_length` characters."""
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
         raise BadRequest(f"'{name}' is required (a non-empty string)")
-    return value.strip()
+    return _bounded(name, value.strip(), max_length)
 
 
-def optional_text(body: dict[str, Any], name: str, default: str | None = None) -> str | None:
+def optional_text(
+    body: dict[str, Any], name: str, default: str | None = None, max_length: int | None = None
+) -> str | None:
     value = body.get(name, default)
     if value is None:
         return None
     if not isinstance(value, str):
         raise BadRequest(f"'{name}' must be a string")
-    return value
+    return _bounded(name, value, max_length)
 
 
 def int_param(value: str, name: str) -> int:

@@ -28,6 +28,7 @@ from acd.api.common import (
     to_json,
 )
 from acd.centre import intake_scripts
+from crm import limits
 from crm.domain.escalation import AgentCandidate
 from crm.errors import UnknownIntakeScript
 from crm.intake import IntakeScript
@@ -88,7 +89,7 @@ async def set_status(request: web.Request) -> web.Response:
     case = await request.app[CRM].set_case_status(
         request.match_info["number"],
         text_field(body, "status"),
-        actor=text_field(body, "actor"),
+        actor=text_field(body, "actor", limits.ACTOR),
         message=optional_text(body, "message", "") or "",
     )
     return json_response(case)
@@ -98,7 +99,9 @@ async def set_priority(request: web.Request) -> web.Response:
     """S1: a manual priority overrides the automatic one."""
     body = await body_of(request)
     case = await request.app[CRM].set_priority(
-        request.match_info["number"], text_field(body, "priority"), actor=text_field(body, "actor")
+        request.match_info["number"],
+        text_field(body, "priority"),
+        actor=text_field(body, "actor", limits.ACTOR),
     )
     return json_response(case)
 
@@ -115,7 +118,7 @@ async def record_intake(request: web.Request) -> web.Response:
     """D4: the answers are checked against the case's queue script (or `script`, a queue
     name) and stored with the case. Nothing is stored unless every answer is valid."""
     body = await body_of(request)
-    actor = text_field(body, "actor")
+    actor = text_field(body, "actor", limits.ACTOR)
     answers = body.get("answers")
     if not isinstance(answers, dict):
         raise BadRequest("'answers' is required: an object of question id -> answer")
@@ -127,7 +130,11 @@ async def record_intake(request: web.Request) -> web.Response:
     if script is None:
         raise UnknownIntakeScript(f"no intake script for queue {name!r}", script=name)
     typed = await crm.record_intake_answers(
-        number, script, answers, actor=actor, call_id=optional_text(body, "call_id")
+        number,
+        script,
+        answers,
+        actor=actor,
+        call_id=optional_text(body, "call_id", max_length=limits.CALL_ID),
     )
     return json_response({"case_number": number, "script": script.name, "answers": typed})
 
@@ -137,11 +144,11 @@ async def add_follow_up(request: web.Request) -> web.Response:
     body = await body_of(request)
     follow_up = await request.app[CRM].add_follow_up(
         request.match_info["number"],
-        author=text_field(body, "actor"),
+        author=text_field(body, "actor", limits.ACTOR),
         kind=optional_text(body, "kind", "note") or "note",
         body=text_field(body, "body"),
         visibility=optional_text(body, "visibility", "private") or "private",
-        call_id=optional_text(body, "call_id"),
+        call_id=optional_text(body, "call_id", max_length=limits.CALL_ID),
     )
     return json_response(follow_up, status=201)
 
@@ -170,7 +177,7 @@ async def escalate(request: web.Request) -> web.Response:
     body = await body_of(request)
     case = await request.app[CRM].escalate(
         request.match_info["number"],
-        actor=text_field(body, "actor"),
+        actor=text_field(body, "actor", limits.ACTOR),
         candidates=_escalation_candidates(request),
     )
     return json_response(case)
@@ -191,10 +198,10 @@ async def create_task(request: web.Request) -> web.Response:
     if minutes is not None and (not isinstance(minutes, int) or isinstance(minutes, bool)):
         raise BadRequest("'reminder_minutes_before' must be a whole number")
     task = await request.app[CRM].create_task(
-        actor=text_field(body, "actor"),
+        actor=text_field(body, "actor", limits.ACTOR),
         assignee=assignee,
         kind=text_field(body, "kind"),
-        title=text_field(body, "title"),
+        title=text_field(body, "title", limits.TITLE),
         due_at=due_at,
         case_number=optional_text(body, "case_number"),
         reminder_minutes_before=minutes,
@@ -212,7 +219,9 @@ async def agent_tasks(request: web.Request) -> web.Response:
 async def complete_task(request: web.Request) -> web.Response:
     body = await body_of(request)
     task_id = int_param(request.match_info["task_id"], "task id")
-    task = await request.app[CRM].complete_task(task_id, actor=text_field(body, "actor"))
+    task = await request.app[CRM].complete_task(
+        task_id, actor=text_field(body, "actor", limits.ACTOR)
+    )
     return json_response(task)
 
 
@@ -234,9 +243,9 @@ async def send_message(request: web.Request) -> web.Response:
     note = await request.app[CRM].notify(
         agent_id,
         kind="supervisor_message",
-        title=text_field(body, "title"),
+        title=text_field(body, "title", limits.TITLE),
         body=optional_text(body, "body", "") or "",
-        sender=text_field(body, "sender"),
+        sender=text_field(body, "sender", limits.ACTOR),
         case_number=optional_text(body, "case_number"),
     )
     return json_response(note, status=201)
@@ -246,6 +255,25 @@ async def mark_read(request: web.Request) -> web.Response:
     agent_id = request.match_info["agent_id"]
     note_id = int_param(request.match_info["notification_id"], "notification id")
     return json_response(await request.app[CRM].mark_read(note_id, recipient=agent_id))
+
+
+# --- what could not be written or sent (admins) ------------------------------------------
+
+
+def _limit(request: web.Request) -> int:
+    return max(1, min(int_param(request.query.get("limit", "50"), "limit"), 500))
+
+
+async def journal_dead_letters(request: web.Request) -> web.Response:
+    """Journal rows the database refused, newest first, with the reason."""
+    return json_response(await request.app[CRM].journal_dead_letters(_limit(request)))
+
+
+async def failed_deliveries(request: web.Request) -> web.Response:
+    """Mails and webhook calls that gave up after their configured attempts."""
+    crm = request.app[CRM]
+    failed = await crm.failed_deliveries(_limit(request))
+    return json_response({"counts": await crm.failed_delivery_counts(), "deliveries": failed})
 
 
 def add_routes(app: web.Application) -> None:
@@ -264,3 +292,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/agents/{agent_id}/notifications", agent_notifications)
     app.router.add_post("/api/agents/{agent_id}/notifications", send_message)
     app.router.add_post("/api/agents/{agent_id}/notifications/{notification_id}/read", mark_read)
+    app.router.add_get("/api/journal/dead-letters", journal_dead_letters)
+    app.router.add_get("/api/outbox/failed", failed_deliveries)

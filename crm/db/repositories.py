@@ -412,6 +412,12 @@ class _DeliveryRepository(Generic[_Delivery]):
                 else:
                     row.next_attempt_at = retry_at(row)
 
+    async def count_failed(self) -> int:
+        count = await self.session.scalar(
+            select(func.count(self.model.id)).where(self.model.failed_at.is_not(None))
+        )
+        return int(count or 0)
+
     async def failed(self, limit: int) -> list[_Delivery]:
         """Rows that gave up, newest first."""
         result = await self.session.scalars(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import stat
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -69,10 +71,18 @@ class Server:
 
 
 def ensure_sqlite_directory(database_url: str) -> None:
-    """SQLite creates the file but not its directory."""
+    """The SQLite file and its directory, readable by this user only (it holds
+    customers' numbers and cases): SQLite would create the file with the umask's
+    mode and not create the directory. Its journal and WAL files take its mode."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(url.database)
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        # A file made before (by an older version, or a migration run first) too.
+        mode = stat.S_IMODE(database.stat().st_mode)
+        if mode & 0o077:
+            database.chmod(mode & 0o700)
 
 
 async def start_server(

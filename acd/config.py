@@ -33,6 +33,10 @@ class AmiSettings(_Section):
     ping_timeout: float = Field(3.0, gt=0)
     action_timeout: float = Field(5.0, gt=0)
     reconnect_delay: float = Field(1.0, gt=0)
+    # Send the Filter action at each login. It needs the root-equivalent `system`
+    # class, so by default the event filter is the manager user's `eventfilter`
+    # lines instead (ivr-config/asterisk/manager_eventfilters.conf).
+    subscribe_filter: bool = False
 
     def resolved_secret(self) -> str:
         """The AMI secret, read from `secret_file` when not given directly."""

@@ -2,6 +2,9 @@
 phones (see [test-phones] and [test-callers] in ivr-config/asterisk/extensions.conf).
 
 Used by the integration tests, the demo and the benchmarks; never by the server.
+They drive Asterisk as their own AMI user, `aiguilleur-test` (the AstDB and the CLI
+need the `system` and `command` classes the server's user does not have), which
+only scripts/asterisk-sandbox writes: a deployment has no such user.
 """
 
 from __future__ import annotations
@@ -10,7 +13,17 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from acd.ami.client import AmiActionFailed, AmiClient
-from acd.config import AmiSettings
+from acd.config import DEFAULT_STATE_DIR, AmiSettings
+
+TEST_USER = "aiguilleur-test"
+TEST_SECRET_FILE = DEFAULT_STATE_DIR / "ami-test.secret"
+
+
+def switchboard_settings(server: AmiSettings) -> AmiSettings:
+    """The sandbox's test user on the Asterisk the server's settings point at."""
+    return server.model_copy(
+        update={"username": TEST_USER, "secret": None, "secret_file": TEST_SECRET_FILE}
+    )
 
 
 class Switchboard:
@@ -66,7 +79,8 @@ class Switchboard:
 async def open_switchboard(
     settings: AmiSettings, timeout: float = 10
 ) -> AsyncIterator[Switchboard]:
-    """A switchboard on its own AMI session, logged in within `timeout` seconds."""
+    """A switchboard on its own AMI session, logged in within `timeout` seconds
+    (`settings`: the test user's, see `switchboard_settings`)."""
     client = AmiClient.from_settings(settings, sink=lambda _: None)
     await client.start()
     try:

@@ -21,7 +21,7 @@ from acd.bootstrap import start_server
 from acd.centre import load_centre
 from acd.config import REPO_ROOT, load_settings
 from acd.logs import configure_logging
-from acd.sandbox import open_switchboard
+from acd.sandbox import open_switchboard, switchboard_settings
 from acd.telephony.service import CallEnded
 from crm.db.migrate import upgrade_async
 
@@ -51,7 +51,7 @@ async def demo(calls: int, agents: int, talk: float, rate: float, seed: int) -> 
     await upgrade_async(settings.database_url)
     server = await start_server(settings, centre)
     try:
-        async with open_switchboard(settings.ami) as board:
+        async with open_switchboard(switchboard_settings(settings.ami)) as board:
             await server.ami.wait_connected(10)
             agent_ids = list(centre.agents)[:agents]
             for agent_id in agent_ids:

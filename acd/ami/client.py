@@ -145,6 +145,9 @@ class AmiClient:
             ping_interval=settings.ping_interval,
             ping_timeout=settings.ping_timeout,
             reconnect_delay=settings.reconnect_delay,
+            # Without the Filter action the session gets what the manager user's
+            # eventfilter lines let through.
+            events=SUBSCRIBED_EVENTS if settings.subscribe_filter else None,
         )
 
     @property

@@ -72,8 +72,13 @@ def asterisk_pid(wait: float = 60.0) -> int:
             time.sleep(0.5)
 
 
-def ami_secret() -> str:
-    return (STATE / "ami.secret").read_text().strip()
+# The benchmarks drive Asterisk (AstDB, CLI, test callers) as the sandbox's test
+# user: the server's own user has no `system` or `command` class.
+AMI_TEST_USER = "aiguilleur-test"
+
+
+def ami_test_secret() -> str:
+    return (STATE / "ami-test.secret").read_text().strip()
 
 
 def machine() -> str:

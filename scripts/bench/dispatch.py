@@ -129,8 +129,8 @@ class Bench:
         self.ami = AmiClient(
             host="127.0.0.1",
             port=5038,
-            username="aiguilleur",
-            secret=common.ami_secret(),
+            username=common.AMI_TEST_USER,
+            secret=common.ami_test_secret(),
             sink=self.tracker.sink,
             action_timeout=10,
         )

@@ -19,7 +19,7 @@ import pytest
 from acd import routing
 from acd.bootstrap import Server, start_server
 from acd.config import REPO_ROOT, Settings, load_settings
-from acd.sandbox import Switchboard, open_switchboard
+from acd.sandbox import TEST_SECRET_FILE, Switchboard, open_switchboard, switchboard_settings
 from crm.db.migrate import upgrade_async
 
 SANDBOX = REPO_ROOT / "scripts" / "asterisk-sandbox"
@@ -36,8 +36,9 @@ def _ami_answers(port: int = 5038) -> bool:
 
 @pytest.fixture(scope="session")
 def sandbox() -> None:
-    """The sandbox Asterisk, brought up when it is not running."""
-    if not _ami_answers():
+    """The sandbox Asterisk, brought up when it is not running or was started before
+    the sandbox had its test user."""
+    if not _ami_answers() or not TEST_SECRET_FILE.exists():
         result = subprocess.run([str(SANDBOX), "up"], capture_output=True, text=True)
         if result.returncode != 0 or not _ami_answers():
             pytest.fail(
@@ -65,7 +66,7 @@ def settings(sandbox: None, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def switchboard(settings: Settings) -> AsyncIterator[Switchboard]:
-    async with open_switchboard(settings.ami) as board:
+    async with open_switchboard(switchboard_settings(settings.ami)) as board:
         await board.hangup_everything()
         yield board
         await board.hangup_everything()

@@ -27,6 +27,7 @@ from acd.centre import Centre, agent_specs, intake_scripts, load_centre, queue_s
 from acd.config import Settings
 from acd.telephony.affinity import CallerAffinity
 from acd.telephony.desk import TicketDesk
+from acd.telephony.destinations import DestinationPolicy
 from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyService
 from crm.clock import Clock, SystemClock
@@ -116,7 +117,14 @@ async def start_server(
     )
     affinity = CallerAffinity(crm, timedelta(hours=settings.telephony.last_agent_window_hours))
     telephony = TelephonyService(
-        centre, router, bus, settings.telephony, journal=journal, affinity=affinity, clock=clock.now
+        centre,
+        router,
+        bus,
+        settings.telephony,
+        journal=journal,
+        destinations=DestinationPolicy.from_settings(settings.telephony, settings.default_region),
+        affinity=affinity,
+        clock=clock.now,
     )
     desk = TicketDesk(
         bus,

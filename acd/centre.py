@@ -111,6 +111,13 @@ class IvrConfig(_Model):
     closed_prompt: str = "closed"
     # "Press 1 to be called back", played to callers past their queue's callback_after.
     callback_prompt: str = "aiguilleur/callback-offer"
+    # Then the number is read back: "we will call you back at" <digits> "press 1 to
+    # confirm, 2 to key another number"; "key your number, then #"; "this number cannot
+    # be called back".
+    callback_confirm_prompt: str = "aiguilleur/callback-confirm"
+    callback_confirm_keys_prompt: str = "aiguilleur/callback-confirm-keys"
+    callback_number_prompt: str = "aiguilleur/callback-enter-number"
+    callback_refused_prompt: str = "aiguilleur/callback-number-refused"
 
 
 class Centre(_Model):

@@ -10,12 +10,27 @@ import tomllib
 from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, ValidationError
 
 DEFAULT_STATE_DIR = Path(os.environ.get("AIGUILLEUR_STATE", "/var/cache/aiguilleur"))
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+NumberType = Literal[
+    "fixed_line",
+    "mobile",
+    "fixed_line_or_mobile",
+    "voip",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "uan",
+    "pager",
+    "voicemail",
+]
 
 
 class _Section(BaseModel):
@@ -82,7 +97,20 @@ class TelephonySettings(_Section):
     agent_dial: str = "PJSIP/{agent}"
     # Dial string of an outside number through the operator trunk.
     outbound_dial: str = "PJSIP/{number}@trunk"
-    outbound_caller_id: str = ""
+    # The number customers see when the centre calls them (outbound calls and callbacks);
+    # empty: the trunk's own. Never the dialled number.
+    outbound_caller_id: str = Field("", pattern=r"^(\+?[0-9]{2,20})?$")
+    # Numbers an agent or a callback may dial: these types of the region's numbers
+    # (phonenumbers' names), international numbers only when allowed, and the numbers
+    # listed (short codes, a premium line), dialled as written.
+    allowed_number_types: tuple[NumberType, ...] = (
+        "fixed_line",
+        "mobile",
+        "fixed_line_or_mobile",
+        "voip",
+    )
+    allow_international: bool = False
+    allowed_numbers: tuple[Annotated[str, Field(pattern=r"^\+?[0-9]{2,20}$")], ...] = ()
     # Seconds an agent's phone rings for an outbound or callback call.
     agent_answer_timeout: float = Field(30, gt=0)
     # Seconds a customer's phone rings for an outbound or callback call.

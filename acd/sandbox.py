@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from acd.ami import actions
 from acd.ami.client import AmiActionFailed, AmiClient
 from acd.config import DEFAULT_STATE_DIR, AmiSettings
 
@@ -35,44 +36,27 @@ class Switchboard:
     async def phone(self, number: str, mode: str = "answer", talk: float | None = None) -> None:
         """How the phone `number` (an agent's or a customer's) behaves when it rings:
         `mode` answer | noanswer | busy; `talk` seconds before it hangs up."""
-        await self.ami.send(
-            {"Action": "DBPut", "Family": "testphone", "Key": f"{number}/mode", "Val": mode}
-        )
+        await self.ami.send(actions.db_put("testphone", f"{number}/mode", mode))
         with contextlib.suppress(AmiActionFailed):
-            await self.ami.send({"Action": "DBDel", "Family": "testphone", "Key": f"{number}/talk"})
+            await self.ami.send(actions.db_del("testphone", f"{number}/talk"))
         if talk is not None:
-            await self.ami.send(
-                {
-                    "Action": "DBPut",
-                    "Family": "testphone",
-                    "Key": f"{number}/talk",
-                    "Val": str(talk),
-                }
-            )
+            await self.ami.send(actions.db_put("testphone", f"{number}/talk", str(talk)))
 
     async def call(self, did: str, caller: str, dtmf: str = "") -> None:
         """A caller dials `did` and keys `dtmf` at every prompt."""
+        await self.ami.send(actions.db_put("testcaller", f"{caller}/dtmf", dtmf))
         await self.ami.send(
-            {"Action": "DBPut", "Family": "testcaller", "Key": f"{caller}/dtmf", "Val": dtmf}
-        )
-        await self.ami.send(
-            {
-                "Action": "Originate",
-                "Channel": f"Local/{did}@from-trunk",
-                "Context": "test-callers",
-                "Exten": "s",
-                "Priority": "1",
-                "CallerID": f"<{caller}>",
-                "Async": "true",
-            }
+            actions.originate_to_dialplan(
+                f"Local/{did}@from-trunk", "test-callers", caller_id=f"<{caller}>"
+            )
         )
 
     async def hangup(self, channel: str) -> None:
-        await self.ami.send({"Action": "Hangup", "Channel": channel})
+        await self.ami.send(actions.hangup(channel))
 
     async def hangup_everything(self) -> None:
         with contextlib.suppress(AmiActionFailed):
-            await self.ami.send({"Action": "Hangup", "Channel": "/.*/"})
+            await self.ami.send(actions.hangup("/.*/"))
 
 
 @contextlib.asynccontextmanager

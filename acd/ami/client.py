@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import structlog
 from panoramisk import Manager
 from panoramisk.message import Message
 
+from acd.ami import actions
+from acd.ami.actions import Action
 from acd.ami.events import SUBSCRIBED_EVENTS
 from acd.ami.reader import DEFAULT_MAX_FRAME_BYTES, GuardedAmiProtocol, MalformedMessages
 from acd.config import AmiSettings
@@ -181,19 +183,22 @@ class AmiClient:
         self._manager.connection_lost = lambda exc: None
         self._manager.close()
 
-    def send(self, action: Mapping[str, Any], timeout: float | None = None) -> Awaitable[Any]:
+    def send(self, action: Action, timeout: float | None = None) -> Awaitable[Any]:
         """Write one action now and return an awaitable of its reply (a list for
         multi-reply actions). The action leaves when `send` is called, not when the reply
         is awaited: an agent's Originate does not wait behind the rest of the event
-        loop's ready work.
+        loop's ready work. Only actions built by `acd.ami.actions` are sent: their
+        values were checked for anything that would break the frame.
 
         Raises AmiUnavailable at once when not logged in; awaiting the reply raises
         AmiTimeout past the deadline, AmiActionFailed when Asterisk answers with an error.
         """
+        if not isinstance(action, Action):
+            raise TypeError(f"AMI actions are built by acd.ami.actions, not {type(action)}")
         if not self.connected:
-            raise AmiUnavailable(f"{action.get('Action')}: not connected to Asterisk")
-        reply = self._manager.send_action(dict(action))
-        return self._reply(str(action.get("Action")), reply, timeout or self._action_timeout)
+            raise AmiUnavailable(f"{action.name}: not connected to Asterisk")
+        reply = self._manager.send_action(action.as_dict())
+        return self._reply(action.name, reply, timeout or self._action_timeout)
 
     @staticmethod
     async def _reply(name: str, reply: Awaitable[Any], timeout: float) -> Any:
@@ -224,9 +229,7 @@ class AmiClient:
         # by Asterisk before it is formatted for this session.
         names = "|".join(sorted(self._events))
         try:
-            await self.send(
-                {"Action": "Filter", "Operation": "Add", "Filter": f"Event: ({names})[[:space:]]"}
-            )
+            await self.send(actions.filter_add(f"Event: ({names})[[:space:]]"))
         except AmiError as exc:
             log.warning("ami_filter_failed", error=str(exc))
 
@@ -247,7 +250,7 @@ class AmiClient:
             if not self.connected:
                 continue
             try:
-                await self.send({"Action": "Ping"}, timeout=self._ping_timeout)
+                await self.send(actions.ping(), timeout=self._ping_timeout)
             except AmiError as exc:
                 log.warning("ami_ping_failed", error=str(exc))
                 protocol = self._manager.protocol

@@ -38,6 +38,7 @@ from acd.api.common import (
 )
 from acd.bus import EventBus
 from acd.centre import Centre
+from acd.telephony.destinations import NumberRefused
 from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyError, TelephonyService
 from crm import limits
@@ -62,6 +63,7 @@ _STATUS_BY_CODE = {
     "invalid_value": 422,
     "invalid_email": 422,
     "invalid_phone_number": 422,
+    "number_not_allowed": 422,
     "intake_invalid": 422,
     "intake_answer_missing": 422,
     "intake_answer_invalid": 422,
@@ -101,7 +103,7 @@ async def problem_middleware(
 ) -> web.StreamResponse:
     try:
         return await handler(request)
-    except (routing.RoutingError, TelephonyError) as exc:
+    except (routing.RoutingError, TelephonyError, NumberRefused) as exc:
         code = getattr(exc, "code", "conflict")
         return _problem(_STATUS_BY_CODE.get(code, 409), code, str(exc))
     except NotFound as exc:
@@ -243,7 +245,8 @@ async def force_agent_state(request: web.Request) -> web.Response:
 async def place_call(request: web.Request) -> web.Response:
     """S6: an outbound call from an agent in the manual-call state."""
     telephony = request.app[TELEPHONY]
-    number = text_field(await body_of(request), "number")
+    # Parsed here, at the edge: only a number the centre may dial reaches the call flow.
+    number = telephony.destinations.parse(text_field(await body_of(request), "number"))
     agent_id = request.match_info["agent_id"]
     call_id = await telephony.execute(lambda: telephony.place_outbound_call(agent_id, number))
     return json_response({"call_id": call_id}, status=202)

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from acd.ami.events import ChannelIds
+from acd.telephony.destinations import DialNumber
 from crm.views import CallRecord
 
 
@@ -30,6 +31,7 @@ class AgentLeg:
     cancelled: bool = False
     answered: bool = False
     dial_status: str | None = None  # outbound: how the customer leg ended
+    hung_up: bool = False  # its channel ended (possibly before Originate's reply)
 
 
 @dataclass
@@ -58,7 +60,7 @@ class LiveCall:
     leg: AgentLeg | None = None
     outcome: str | None = None
     overflowed: bool = False
-    callback_number: str | None = None
+    callback_number: DialNumber | None = None
     callback_attempts: int = 0
     case_id: int | None = None
 

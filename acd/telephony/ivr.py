@@ -6,12 +6,14 @@ through an `IvrChannel`, so the menu logic knows nothing of AGI.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from acd.centre import BusinessHours, Centre
+from acd.centre import BusinessHours, Centre, IvrConfig
+from acd.telephony.destinations import DialNumber
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -25,6 +27,14 @@ class IvrChannel(Protocol):
 
     async def ask_digit(self, prompt: str, timeout: float) -> str | None:
         """Play `prompt` and return the key pressed, or None when none came in time."""
+        ...
+
+    async def ask_digits(self, prompt: str, timeout: float, max_digits: int) -> str | None:
+        """Play `prompt` and return the keys pressed (ended by # or `max_digits`)."""
+        ...
+
+    async def say_digits(self, digits: str, escape: str = "") -> str | None:
+        """Read `digits` out; a key of `escape` pressed meanwhile stops it and is returned."""
         ...
 
     async def set_variable(self, name: str, value: str) -> None:
@@ -92,3 +102,38 @@ async def run_ivr(centre: Centre, did: str, channel: IvrChannel, now: datetime) 
     if queue is None:
         return IvrOutcome("no_route", path=tuple(path))
     return IvrOutcome("queue", queue=queue, priority=priority, path=tuple(path))
+
+
+# Rounds of "read back, confirm or key another number" before the offer is dropped.
+CALLBACK_NUMBER_ATTEMPTS = 3
+
+
+async def choose_callback_number(
+    channel: IvrChannel,
+    ivr: IvrConfig,
+    caller_number: str,
+    check: Callable[[str], DialNumber | None],
+) -> DialNumber | None:
+    """The callback offer: the caller presses 1, hears the number the centre would call
+    read back and confirms it with 1, or keys another one. A caller id the centre may not
+    dial (a premium-rate or spoofed number) is never offered for confirmation. None when
+    the caller declines or no number they give may be called."""
+    if await channel.ask_digit(ivr.callback_prompt, 5) != "1":
+        return None
+    number = check(caller_number) if caller_number else None
+    for _ in range(CALLBACK_NUMBER_ATTEMPTS):
+        if number is None:
+            typed = await channel.ask_digits(ivr.callback_number_prompt, 10, 20)
+            number = check(typed) if typed else None
+            if number is None:
+                await channel.play(ivr.callback_refused_prompt)
+                continue
+        await channel.play(ivr.callback_confirm_prompt)
+        # 1 or 2 pressed during the read-back answers at once.
+        key = await channel.say_digits(number.digits, escape="12")
+        if key is None:
+            key = await channel.ask_digit(ivr.callback_confirm_keys_prompt, 5)
+        if key == "1":
+            return number
+        number = None
+    return None

@@ -19,13 +19,15 @@ import structlog
 from panoramisk.message import Message
 
 from acd import routing
+from acd.ami import actions
 from acd.ami import events as ami
 from acd.ami.client import AmiClient, AmiError, AmiLink
 from acd.bus import EventBus
 from acd.centre import Centre
 from acd.config import TelephonySettings
 from acd.telephony.calls import AgentLeg, LiveCall, Phase
-from acd.telephony.ivr import IvrChannel, IvrOutcome, run_ivr
+from acd.telephony.destinations import DestinationPolicy, DialNumber
+from acd.telephony.ivr import IvrChannel, IvrOutcome, choose_callback_number, run_ivr
 from acd.telephony.journal import AgentStateRecord, JournalWriter
 from crm.views import CallRecord
 
@@ -110,6 +112,14 @@ class CallbackRequested:
     number: str
 
 
+@dataclass(frozen=True)
+class CallbackDeclined:
+    """The caller was offered a callback and keeps waiting instead (declined, or gave no
+    number the centre may call)."""
+
+    call_id: str
+
+
 # --- inbox items other than AMI messages -------------------------------------
 
 
@@ -141,6 +151,7 @@ class CallbackDue:
 @dataclass(frozen=True)
 class CallbackChosen:
     call_id: str
+    number: DialNumber
 
 
 @dataclass
@@ -164,6 +175,7 @@ class TelephonyService:
         settings: TelephonySettings,
         *,
         journal: JournalWriter | None = None,
+        destinations: DestinationPolicy | None = None,
         affinity: Callable[[str], Awaitable[tuple[str | None, str | None]]] | None = None,
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
@@ -172,6 +184,8 @@ class TelephonyService:
         self._bus = bus
         self._settings = settings
         self._journal = journal
+        # Which numbers an outbound call or a callback may dial.
+        self.destinations = destinations or DestinationPolicy.from_settings(settings, "FR")
         # Where the dialplan finds this server's FastAGI (set once it listens).
         self.fastagi_url: str | None = None
         self._affinity = affinity
@@ -309,7 +323,7 @@ class TelephonyService:
         self._actions.add(task)
         task.add_done_callback(self._actions.discard)
 
-    def _send(self, action: dict[str, Any], timeout: float | None = None) -> Awaitable[Any]:
+    def _send(self, action: actions.Action, timeout: float | None = None) -> Awaitable[Any]:
         """The action is written now (see `AmiClient.send`); await the reply."""
         assert self.ami is not None
         return self.ami.send(action, timeout=timeout)
@@ -322,14 +336,14 @@ class TelephonyService:
     async def on_ami_connected(self, _: AmiLink.Up) -> None:
         if self.fastagi_url:
             # The dialplan reaches the IVR wherever this server listens.
-            await self._send({"Action": "Setvar", "Variable": "ACD_AGI", "Value": self.fastagi_url})
+            await self._send(actions.setvar("ACD_AGI", self.fastagi_url))
         if self._ever_connected:
             await self._resync()
         self._ever_connected = True
 
     async def _resync(self) -> None:
         """After a reconnect: calls whose channel vanished meanwhile ended unseen."""
-        replies = await self._send({"Action": "CoreShowChannels"}, timeout=10)
+        replies = await self._send(actions.core_show_channels(), timeout=10)
         alive = {
             m.get("Uniqueid")
             for m in (replies if isinstance(replies, list) else [])
@@ -537,39 +551,49 @@ class TelephonyService:
             assert call.callback_number is not None
             # The agent first, then the customer: Dial from the agent's answered leg.
             application, data = "Dial", self._outbound_dial(call.callback_number)
-            caller_id = call.callback_number
+            caller_id = self._centre_caller_id()
         else:
             assert call.ids is not None
             application, data = "Bridge", call.ids.channel
-            caller_id = call.caller_number
+            # The agent's phone shows who is calling: the number as Asterisk reported it,
+            # reduced to what a caller id may hold.
+            caller_id = _display_number(call.caller_number)
         # Asterisk gives up ringing one second after the core would have.
         self._originate(leg, application, data, caller_id, decision.ring_timeout + 1)
         self._bus.publish(CallOffered(call.call_id, decision.agent_id, decision.via.value))
 
-    def _outbound_dial(self, number: str) -> str:
+    def _outbound_dial(self, number: DialNumber) -> str:
+        # Only the number's digits enter the dial string (`&` or `,` would change it).
         ring = int(self._settings.customer_answer_timeout)
-        return f"{self._settings.outbound_dial.format(number=number)},{ring}"
+        return f"{self._settings.outbound_dial.format(number=number.digits)},{ring}"
+
+    def _centre_caller_id(self) -> str | None:
+        """What a customer sees when the centre calls (None: the trunk's own)."""
+        return self._settings.outbound_caller_id or None
 
     def _originate(
-        self, leg: AgentLeg, application: str, data: str, caller_id: str, ring_timeout: float
+        self,
+        leg: AgentLeg,
+        application: str,
+        data: str,
+        caller_id: str | None,
+        ring_timeout: float,
     ) -> None:
         """Ring the agent's phone: the Originate is written at once, its reply awaited
         apart."""
-        action = {
-            "Action": "Originate",
-            "Channel": self.agent_dial(leg.agent_id),
-            "Application": application,
-            "Data": data,
-            "Timeout": str(int(ring_timeout * 1000)),
-            "CallerID": caller_id,
-            "Async": "true",
-            "ChannelId": leg.leg_id,
-            # Local channels take a second id; the two must not prefix each other.
-            "OtherChannelId": leg.leg_id[::-1],
-        }
         try:
+            action = actions.originate(
+                channel=self.agent_dial(leg.agent_id),
+                application=application,
+                data=data,
+                timeout_ms=int(ring_timeout * 1000),
+                caller_id=caller_id,
+                channel_id=leg.leg_id,
+                # Local channels take a second id; the two must not prefix each other.
+                other_channel_id=leg.leg_id[::-1],
+            )
             reply = self._send(action, timeout=ring_timeout + 5)
-        except AmiError as exc:
+        except (AmiError, actions.UnsafeAction) as exc:
             self._originate_failed(leg, exc)
             return
         self._spawn(self._originate_result(leg, reply))
@@ -585,7 +609,7 @@ class TelephonyService:
             OfferResult(leg.leg_id, final.get("Response") == "Success", _int(final.get("Reason")))
         )
 
-    def _originate_failed(self, leg: AgentLeg, error: AmiError) -> None:
+    def _originate_failed(self, leg: AgentLeg, error: Exception) -> None:
         log.warning("originate_failed", leg=leg.leg_id, agent=leg.agent_id, error=str(error))
         self.submit(OfferResult(leg.leg_id, False, 0))
 
@@ -600,7 +624,7 @@ class TelephonyService:
 
     async def _hangup(self, channel: str) -> None:
         try:
-            await self._send({"Action": "Hangup", "Channel": channel})
+            await self._send(actions.hangup(channel))
         except AmiError as exc:
             log.info("hangup_failed", channel=channel, error=str(exc))
 
@@ -618,6 +642,11 @@ class TelephonyService:
         call = self.calls.get(leg.call_id)
         if call is not None and call.direction == "outbound":
             await self._outbound_answered(call, leg, event)
+            return
+        if event.success and leg.hung_up and call is not None and call.leg is leg:
+            # The agent answered and the leg already ended before this reply came in.
+            self._leg_answered(call, leg)
+            await self._leg_gone(leg)
             return
         if call is None or call.leg is not leg or leg.cancelled:
             self._legs.pop(leg.leg_id, None)
@@ -693,9 +722,12 @@ class TelephonyService:
         self._finish(call)
 
     async def _leg_gone(self, leg: AgentLeg) -> None:
+        leg.hung_up = True
         call = self.calls.get(leg.call_id)
         if call is not None and call.leg is leg and not leg.answered and leg.dial_status is None:
-            return  # never answered: Originate's failed reply tells the core why
+            # Not known to be answered yet: Originate's reply, which may come after this
+            # hang-up, tells whether the agent answered (it ends the call then) or why not.
+            return
         self._legs.pop(leg.leg_id, None)
         if call is None:
             return
@@ -722,6 +754,8 @@ class TelephonyService:
                 self._requeue_callback(call)
 
     def _finish(self, call: LiveCall) -> None:
+        if call.phase == Phase.ENDED:
+            return  # journaled once, whatever order the last events came in
         call.phase = Phase.ENDED
         call.ended_at = self._clock()
         self.calls.pop(call.call_id, None)
@@ -740,37 +774,40 @@ class TelephonyService:
         if call is None or call.phase != Phase.WAITING or call.leg is not None or call.ids is None:
             return
         call.phase = Phase.HELD
-        await self._send(
-            {
-                "Action": "Redirect",
-                "Channel": call.ids.channel,
-                "Context": "acd-callback",
-                "Exten": "s",
-                "Priority": "1",
-            }
-        )
+        await self._send(actions.redirect(call.ids.channel, "acd-callback"))
 
     async def handle_callback_offer(self, channel: IvrChannel, headers: dict[str, str]) -> None:
-        """The FastAGI `callback` script: one key press decides."""
-        key = await channel.ask_digit(self._centre.ivr.callback_prompt, 5)
-        if key == "1":
-            self.submit(CallbackChosen(headers.get("agi_uniqueid", "")))
-            await channel.set_variable("ACD_CALLBACK", "yes")
+        """The FastAGI `callback` script: the caller accepts and confirms a number."""
+        uniqueid = headers.get("agi_uniqueid", "")
+        call = self.calls.get(uniqueid)
+        caller = call.caller_number if call is not None else headers.get("agi_callerid", "")
+        number = await choose_callback_number(
+            channel, self._centre.ivr, caller, self.destinations.check
+        )
+        if number is None:
+            self.submit(CallbackDeclined(uniqueid))
+            return
+        self.submit(CallbackChosen(uniqueid, number))
+        await channel.set_variable("ACD_CALLBACK", "yes")
+
+    async def on_callback_declined(self, event: CallbackDeclined) -> None:
+        call = self.calls.get(event.call_id)
+        if call is not None and call.phase == Phase.HELD:
+            call.ivr_path.append("callback:declined")
+            self._bus.publish(event)
 
     async def on_callback_chosen(self, event: CallbackChosen) -> None:
-        call = self.calls.get(event.call_id)
-        if call is not None:
-            self.request_callback(call.call_id, call.caller_number)
+        self.request_callback(event.call_id, event.number)
 
-    def request_callback(self, call_id: str, number: str) -> None:
-        """The waiting caller chose to be called back: they keep their place."""
+    def request_callback(self, call_id: str, number: DialNumber) -> None:
+        """The waiting caller chose to be called back at `number`: they keep their place."""
         call = self.calls.get(call_id)
         if call is None or call.phase not in (Phase.WAITING, Phase.HELD):
             return
         call.phase = Phase.CALLBACK
-        call.callback_number = number or call.caller_number
+        call.callback_number = number
         call.ivr_path.append("callback")
-        self._bus.publish(CallbackRequested(call_id, call.callback_number))
+        self._bus.publish(CallbackRequested(call_id, number.e164))
 
     def _requeue_callback(self, call: LiveCall) -> None:
         assert call.queue is not None
@@ -780,7 +817,7 @@ class TelephonyService:
 
     # --- outbound calls (S6) -------------------------------------------------------------
 
-    async def place_outbound_call(self, agent_id: str, number: str) -> str:
+    async def place_outbound_call(self, agent_id: str, number: DialNumber) -> str:
         """Ring the agent's phone, then dial `number` from it; returns the call id."""
         view = self.router.agent(agent_id)
         if view.state != routing.AgentState.MANUAL_CALL:
@@ -796,7 +833,7 @@ class TelephonyService:
             call_id=leg.leg_id,
             direction="outbound",
             started_at=self._clock(),
-            dialled_number=number,
+            dialled_number=number.e164,
             caller_number=self._settings.outbound_caller_id,
             agent_ids=[agent_id],
             leg=leg,
@@ -804,7 +841,11 @@ class TelephonyService:
         self.calls[call.call_id] = call
         self._legs[leg.leg_id] = leg
         self._originate(
-            leg, "Dial", self._outbound_dial(number), number, self._settings.agent_answer_timeout
+            leg,
+            "Dial",
+            self._outbound_dial(number),
+            self._centre_caller_id(),
+            self._settings.agent_answer_timeout,
         )
         return call.call_id
 
@@ -812,6 +853,8 @@ class TelephonyService:
         if event.success:
             leg.answered = True
             call.offered_at = call.offered_at or self._clock()
+            if leg.hung_up:  # the dial failed at once: the leg ended before this reply
+                await self._leg_gone(leg)
             return
         call.outcome = "outbound_failed"
         self._legs.pop(leg.leg_id, None)
@@ -837,20 +880,18 @@ class TelephonyService:
             call.queue = to_queue
         call.ivr_path.append(f"transfer:{to_agent or to_queue}")
         # Pull the caller out of the bridge; the agent's leg ends with it.
-        await self._send(
-            {
-                "Action": "Redirect",
-                "Channel": call.ids.channel,
-                "Context": "acd-hold",
-                "Exten": "s",
-                "Priority": "1",
-            }
-        )
+        await self._send(actions.redirect(call.ids.channel, "acd-hold"))
         self._apply(decisions)
 
 
 def _new_id() -> str:
     return "acd-" + uuid.uuid4().hex
+
+
+def _display_number(number: str) -> str | None:
+    """A caller's number as a caller id header may carry it (None when nothing is left)."""
+    kept = "".join(c for c in number[:32] if c.isascii() and (c.isdigit() or c in "+*#"))
+    return kept or None
 
 
 def _int(value: Any) -> int:
@@ -878,4 +919,5 @@ _HANDLERS: dict[type, Any] = {
     OfferResult: TelephonyService.on_offer_result,
     CallbackDue: TelephonyService.on_callback_due,
     CallbackChosen: TelephonyService.on_callback_chosen,
+    CallbackDeclined: TelephonyService.on_callback_declined,
 }

@@ -40,6 +40,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).res
 import _common as common  # noqa: E402
 from _common import BENCH_DID, agent_ids, is_primary  # noqa: E402
 
+from acd.ami import actions  # noqa: E402
 from acd.ami.client import AmiClient, AmiError, AmiLink  # noqa: E402
 
 # The phones' Answer() holds the channel ~0.5 s before Wait() starts (ASTERISK-NOTES).
@@ -154,13 +155,7 @@ class Bench:
 
     async def _filter(self) -> None:
         # This session only needs its own callers' milestones (lost on reconnect).
-        await self.ami.send(
-            {
-                "Action": "Filter",
-                "Operation": "Add",
-                "Filter": f"Event: ({DRIVER_EVENTS})[[:space:]]",
-            }
-        )
+        await self.ami.send(actions.filter_add(f"Event: ({DRIVER_EVENTS})[[:space:]]"))
 
     async def close(self) -> None:
         await self.stop_server()
@@ -171,21 +166,11 @@ class Bench:
 
     async def phones(self, count: int, talk: float) -> None:
         for agent_id in agent_ids(count):
+            await self.ami.send(actions.db_put("testphone", f"{agent_id}/mode", "answer"))
             await self.ami.send(
-                {
-                    "Action": "DBPut",
-                    "Family": "testphone",
-                    "Key": f"{agent_id}/mode",
-                    "Val": "answer",
-                }
-            )
-            await self.ami.send(
-                {
-                    "Action": "DBPut",
-                    "Family": "testphone",
-                    "Key": f"{agent_id}/talk",
-                    "Val": f"{max(0.05, talk - ANSWER_DELAY):.2f}",
-                }
+                actions.db_put(
+                    "testphone", f"{agent_id}/talk", f"{max(0.05, talk - ANSWER_DELAY):.2f}"
+                )
             )
 
     async def start_server(self, agents: int) -> None:
@@ -262,7 +247,7 @@ class Bench:
         await asyncio.sleep(2)
 
     async def _cli(self, command: str) -> None:
-        await self.ami.send({"Action": "Command", "Command": command})
+        await self.ami.send(actions.command(command))
 
     # --- one run ------------------------------------------------------------------
 
@@ -275,18 +260,14 @@ class Bench:
         )
         try:
             await self.ami.send(
-                {
-                    "Action": "Originate",
-                    "Channel": target,
-                    "Application": "Wait",
-                    "Data": "3600",
-                    "CallerID": f"<{number}>",
-                    "Async": "true",
-                    "ChannelId": "o" + caller.uid,
-                    "OtherChannelId": caller.uid,
+                actions.originate_wait(
+                    target,
+                    caller_id=f"<{number}>",
+                    channel_id="o" + caller.uid,
+                    other_channel_id=caller.uid,
                     # Inherited by the dialplan side (;2), where it shadows the global.
-                    "Variable": f"__ACD_AGI={self.fastagi}" if system == "ours" else "BENCH=1",
-                },
+                    variable=f"__ACD_AGI={self.fastagi}" if system == "ours" else "BENCH=1",
+                ),
                 timeout=30,
             )
         except AmiError:
@@ -350,7 +331,7 @@ class Bench:
         for caller in stuck:  # leave a clean Asterisk for the next run
             if caller.channel:
                 with contextlib.suppress(AmiError):
-                    await self.ami.send({"Action": "Hangup", "Channel": caller.channel})
+                    await self.ami.send(actions.hangup(caller.channel))
         await asyncio.sleep(WRAPUP + 0.5)  # agents back from wrap-up before the next run
         measured = [c for c in callers if c.offset >= warm and c.joined and c.bridged]
         holds = [

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from acd.ami import actions
 from acd.bootstrap import Server, start_server
 from acd.config import Settings
 from acd.sandbox import Switchboard
@@ -68,5 +69,5 @@ async def test_a_link_that_stops_answering_pings_is_rebuilt(
     proxy.freeze()  # the socket stays open but nothing comes back
     await until(lambda: proxy.connections > first and server.ami.connected, timeout=10)
     # Actions work again on the new link.
-    reply = await server.ami.send({"Action": "Ping"})
+    reply = await server.ami.send(actions.ping())
     assert reply.success

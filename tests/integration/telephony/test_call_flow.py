@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from acd import routing
+from acd.ami import actions
 from acd.bootstrap import Server
 from acd.config import Settings
 from acd.sandbox import Switchboard
@@ -176,7 +177,9 @@ async def test_an_outbound_call_is_refused_outside_the_manual_call_state(
     await ready(server, "2001")
     with pytest.raises(TelephonyError) as refused:
         await server.telephony.execute(
-            lambda: server.telephony.place_outbound_call("2001", "0622000001")
+            lambda: server.telephony.place_outbound_call(
+                "2001", server.telephony.destinations.parse("0622000001")
+            )
         )
     assert refused.value.code == "agent_not_in_manual_call"
     assert server.telephony.calls == {}
@@ -190,7 +193,9 @@ async def test_an_outbound_call_rings_the_agent_then_the_customer_and_is_journal
     await ready(server, "2001")
     await server.telephony.command(lambda at: routing.EnterManualCall("2001", at=at))
     call_id = await server.telephony.execute(
-        lambda: server.telephony.place_outbound_call("2001", "0622000002")
+        lambda: server.telephony.place_outbound_call(
+            "2001", server.telephony.destinations.parse("0622000002")
+        )
     )
     ended = await next_event(events, CallEnded, lambda e: e.uniqueid == call_id)
     assert ended.outcome == "outbound_answered" and ended.agent_id == "2001"
@@ -210,7 +215,9 @@ async def test_an_outbound_call_to_a_busy_number_is_journaled_as_busy(
     await ready(server, "2001")
     await server.telephony.command(lambda at: routing.EnterManualCall("2001", at=at))
     call_id = await server.telephony.execute(
-        lambda: server.telephony.place_outbound_call("2001", "0622000003")
+        lambda: server.telephony.place_outbound_call(
+            "2001", server.telephony.destinations.parse("0622000003")
+        )
     )
     ended = await next_event(events, CallEnded, lambda e: e.uniqueid == call_id)
     assert ended.outcome == "outbound_busy"
@@ -364,15 +371,7 @@ async def test_an_agent_whose_phone_is_busy_with_a_private_call_is_not_offered_c
     await switchboard.phone("2004")
     await ready(server, "2001", "2004")  # Anna has waited longest
     # Anna's phone takes a call the server did not place.
-    await switchboard.ami.send(
-        {
-            "Action": "Originate",
-            "Channel": "Local/2001@test-phones",
-            "Application": "Wait",
-            "Data": "30",
-            "Async": "true",
-        }
-    )
+    await switchboard.ami.send(actions.originate_wait("Local/2001@test-phones", 30))
     await until(lambda: server.telephony.router.agent("2001").device_busy)
     await switchboard.call("0189000002", "0611000034")
     connected = await next_event(events, CallConnected)

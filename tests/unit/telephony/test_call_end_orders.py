@@ -1,0 +1,141 @@
+"""Every call ends in the server's state, whatever order Asterisk's replies and hang-ups
+come in. Asterisk cannot be made to reorder its own events on demand, so a recording AMI
+stand-in feeds them here in every order; the real sequences run in the integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from acd import routing
+from acd.ami import events as ami
+from acd.ami.actions import Action
+from acd.ami.client import AmiTimeout
+from acd.bus import EventBus
+from acd.centre import agent_specs, load_centre, queue_specs
+from acd.config import TelephonySettings
+from acd.telephony.service import OfferResult, TelephonyService
+
+CENTRE = Path(__file__).parents[2] / "integration" / "telephony" / "centre"
+AGENT = "2001"
+
+
+class RecordingAmi:
+    """Keeps every action sent; each reply is a future the test settles."""
+
+    connected = True
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[Action, asyncio.Future[Any]]] = []
+
+    def send(self, action: Action, timeout: float | None = None) -> asyncio.Future[Any]:
+        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.sent.append((action, reply))
+        return reply
+
+
+class Journal:
+    def __init__(self) -> None:
+        self.rows: list[Any] = []
+
+    def record(self, row: Any) -> None:
+        self.rows.append(row)
+
+
+async def _service() -> tuple[TelephonyService, RecordingAmi, Journal]:
+    centre = load_centre(CENTRE)
+    router = routing.Router(queue_specs(centre), agent_specs(centre))
+    journal = Journal()
+    service = TelephonyService(
+        centre,
+        router,
+        EventBus(),
+        TelephonySettings(outbound_dial="Local/{number}@test-phones"),
+        journal=journal,  # type: ignore[arg-type]
+    )
+    fake = RecordingAmi()
+    await service.start(fake)  # type: ignore[arg-type]
+    await service.command(lambda at: routing.AgentLoggedIn(AGENT, at=at))
+    await service.command(lambda at: routing.EnterManualCall(AGENT, at=at))
+    return service, fake, journal
+
+
+async def _settled(service: TelephonyService) -> None:
+    async def noop() -> None:
+        return None
+
+    await service.execute(noop)
+
+
+def _reply(success: bool) -> Any:
+    return {"Response": "Success" if success else "Failure", "Reason": "4" if success else "0"}
+
+
+async def _place_call(service: TelephonyService) -> str:
+    number = service.destinations.parse("0612463987")
+    call_id: str = await service.execute(lambda: service.place_outbound_call(AGENT, number))
+    return call_id
+
+
+async def _run_order(order: tuple[str, ...], reply: str, dial_status: str | None) -> None:
+    service, fake, journal = await _service()
+    try:
+        call_id = await _place_call(service)
+        [(originate, pending)] = fake.sent
+        leg = dict(originate)["ChannelId"]
+        ids = ami.ChannelIds(f"Local/{AGENT}@test-phones-0001;1", leg, leg)
+        for step in order:
+            if step == "reply":
+                if reply == "lost":
+                    pending.set_exception(AmiTimeout("Originate: no reply within 35s"))
+                else:
+                    pending.set_result(_reply(reply == "answered"))
+            elif step == "created":
+                service.submit(ami.ChannelCreated(ids))
+            elif step == "dial_end" and dial_status is not None:
+                service.submit(ami.DialEnded(leg, dial_status))
+            elif step == "hangup":
+                service.submit(ami.ChannelHungUp(ids))
+            await _settled(service)
+            await asyncio.sleep(0)  # the reply's task hands its result to the inbox
+            await _settled(service)
+        assert call_id not in service.calls, order
+        assert [r.call_id for r in journal.rows if hasattr(r, "direction")] == [call_id], order
+        # The agent is free for the next outbound call.
+        await _place_call(service)
+    finally:
+        await service.stop()
+
+
+@pytest.mark.parametrize("reply", ["answered", "failed", "lost"])
+@pytest.mark.parametrize("dial_status", ["ANSWER", "BUSY", "CHANUNAVAIL", None])
+async def test_an_outbound_call_ends_once_and_frees_its_agent_in_any_event_order(
+    reply: str, dial_status: str | None
+) -> None:  # S6
+    for order in itertools.permutations(["reply", "created", "dial_end", "hangup"]):
+        await _run_order(order, reply, dial_status)
+
+
+async def test_an_originate_reply_after_the_legs_hang_up_still_ends_the_call() -> None:  # S6
+    """The dial fails at once: Asterisk reports the agent leg's hang-up, then Originate's
+    success. The call used to stay in /api/calls for good and the agent was refused every
+    later outbound call as busy."""
+    service, fake, journal = await _service()
+    try:
+        call_id = await _place_call(service)
+        [(originate, _)] = fake.sent
+        leg = dict(originate)["ChannelId"]
+        ids = ami.ChannelIds("Local/2001@test-phones-0002;1", leg, leg)
+        service.submit(ami.ChannelCreated(ids))
+        service.submit(ami.ChannelHungUp(ids))
+        service.submit(OfferResult(leg, True, 4))
+        await _settled(service)
+        assert call_id not in service.calls
+        [row] = [r for r in journal.rows if hasattr(r, "direction")]
+        assert row.outcome == "outbound_failed"
+    finally:
+        await service.stop()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from tests.faults.loopback import LoopbackServer
+
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 
 
@@ -18,30 +20,19 @@ def _headers(frame: bytes) -> dict[str, str]:
     return headers
 
 
-class FakeAmiServer:
+class FakeAmiServer(LoopbackServer):
     """Listens on 127.0.0.1:<port>; `push` writes raw bytes to the logged-in client."""
 
     def __init__(self) -> None:
-        self._server: asyncio.Server | None = None
         self._writer: asyncio.StreamWriter | None = None
         self.logged_in = asyncio.Event()
         self.connections = 0
         self.actions: list[str] = []
 
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.sockets[0].getsockname()[1])
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-
     async def stop(self) -> None:
         if self._writer is not None:
             self._writer.transport.abort()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        await self._close_listener()
 
     async def push(self, data: bytes) -> None:
         assert self._writer is not None

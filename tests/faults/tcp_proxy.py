@@ -5,33 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from tests.faults.loopback import LoopbackServer
 
-class CuttableProxy:
+
+class CuttableProxy(LoopbackServer):
     """Forwards 127.0.0.1:<port> to a target; `cut()` drops every connection and
     refuses new ones until `restore()`; `freeze()` silently swallows everything
     on the current connections (a peer that hangs) while new ones work."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self._target = (target_host, target_port)
-        self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._frozen: set[asyncio.StreamWriter] = set()
         self._up = True
         self.connections = 0
 
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.sockets[0].getsockname()[1])
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-
     async def stop(self) -> None:
         self.cut()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        await self._close_listener()
 
     def cut(self) -> None:
         self._up = False

@@ -4,7 +4,7 @@ ceiling of parsing alone.
     .venv/bin/python scripts/bench/ingest.py [--quick] [--rounds N] [--no-report]
 
 A small AMI server on loopback (this process) answers every action with Success
-and, once the client has logged in and set its event filter, streams a recorded-
+and, once the client has logged in, streams a recorded-
 shape call load: per call the events the server subscribes to (acd.ami.events.
 SUBSCRIBED_EVENTS) as Asterisk sends them for a caller who arrives, is parked in
 [acd-wait] and hangs up while waiting (no agent is logged in, so there is no
@@ -126,12 +126,11 @@ def call_events(n: int, stamp: float) -> list[bytes]:
 
 
 class FakeAmi:
-    """Answers every action with Success; streams `payload` once a Filter (or a
-    login, with `wait_filter` False) has been seen."""
+    """Answers every action with Success; streams `payload` once the client has logged
+    in (the manager user's eventfilter lines, not a Filter action, pick the events)."""
 
-    def __init__(self, payload: bytes, wait_filter: bool) -> None:
+    def __init__(self, payload: bytes) -> None:
         self.payload = payload
-        self.wait_filter = wait_filter
         self.server: asyncio.Server | None = None
         self.sent_at = 0.0
 
@@ -157,7 +156,7 @@ class FakeAmi:
             writer.write(reply.encode())
             name = action.get("action", "").lower()
             action = {}
-            if not streamed and (name == "filter" or (name == "login" and not self.wait_filter)):
+            if not streamed and name == "login":
                 streamed = True
                 await writer.drain()
                 self.sent_at = time.perf_counter()
@@ -171,7 +170,7 @@ class FakeAmi:
 
 
 async def parse_only(payload: bytes, events: int) -> float:
-    fake = FakeAmi(payload, wait_filter=False)
+    fake = FakeAmi(payload)
     port = await fake.start()
     done = asyncio.Event()
     count = 0
@@ -195,7 +194,7 @@ async def parse_only(payload: bytes, events: int) -> float:
 
 
 async def end_to_end(payload: bytes, events: int, calls: int) -> float:
-    fake = FakeAmi(payload, wait_filter=True)
+    fake = FakeAmi(payload)
     port = await fake.start()
     with tempfile.TemporaryDirectory(prefix="aiguilleur-ingest-") as workdir:
         settings = load_settings(

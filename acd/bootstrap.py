@@ -33,6 +33,7 @@ from acd.telephony.service import TelephonyService
 from crm.clock import Clock, SystemClock
 from crm.db.engine import create_engine
 from crm.db.unit_of_work import UnitOfWorkFactory
+from crm.identity import IdentityService
 from crm.mail.sender import MailSender, SmtpSettings
 from crm.scheduler import Scheduler
 from crm.service import CrmService
@@ -48,6 +49,7 @@ class Server:
     centre: Centre
     bus: EventBus
     crm: CrmService
+    identity: IdentityService
     journal: JournalWriter
     ami: AmiClient
     telephony: TelephonyService
@@ -96,6 +98,9 @@ async def start_server(
     engine = create_engine(settings.database_url)
     uow_factory = UnitOfWorkFactory(engine)
     crm = CrmService(uow_factory, clock, _crm_settings(settings))
+    identity = IdentityService(
+        uow_factory, clock, session_lifetime=timedelta(hours=settings.http.session_hours)
+    )
     scheduler = Scheduler(
         crm,
         MailSender(uow_factory, clock, _smtp_settings(settings)),
@@ -149,9 +154,17 @@ async def start_server(
     await telephony.start(ami_client)
     await ami_client.start()
 
-    runner = web.AppRunner(
-        create_app(telephony, crm, bus, centre=centre, journal_writer=journal), access_log=None
+    app = create_app(
+        telephony,
+        crm,
+        bus,
+        centre=centre,
+        journal_writer=journal,
+        identity=identity,
+        allowed_hosts=settings.http.host_allow_list(),
+        secure_cookies=settings.http.secure_cookies,
     )
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http.host, settings.http.port)
     await site.start()
@@ -161,6 +174,7 @@ async def start_server(
         centre,
         bus,
         crm,
+        identity,
         journal,
         ami_client,
         telephony,

@@ -1,4 +1,4 @@
-"""The `acd` command: serve, check-config, migrate."""
+"""The `acd` command: serve, check-config, migrate, users, tokens."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from acd import accounts_cli
 from acd.config import ConfigError, Settings, load_settings
 
 
@@ -75,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the server")
     sub.add_parser("check-config", help="validate settings and the admin configuration")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    accounts_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     try:
         settings = _settings(args)
+        if args.command in ("users", "tokens"):
+            return accounts_cli.run(settings, args)
         command = {"serve": _serve, "check-config": _check_config, "migrate": _migrate}[
             args.command
         ]

@@ -12,7 +12,15 @@ from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 DEFAULT_STATE_DIR = Path(os.environ.get("AIGUILLEUR_STATE", "/var/cache/aiguilleur"))
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +79,26 @@ class AmiSettings(_Section):
 class HttpSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    # Host names (no port) requests may name in Host and Origin, against DNS rebinding and
+    # cross-site WebSockets; empty means the bound host, localhost and 127.0.0.1.
+    allowed_hosts: tuple[str, ...] = ()
+    # How long a sign-in lasts.
+    session_hours: float = Field(12, gt=0, le=24 * 31)
+    # Mark the session cookie Secure: set it when a TLS reverse proxy fronts the server.
+    secure_cookies: bool = False
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # The environment and --set give one string: "a.example,b.example".
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    def host_allow_list(self) -> frozenset[str]:
+        if self.allowed_hosts:
+            return frozenset(h.lower() for h in self.allowed_hosts)
+        return frozenset({self.host.lower(), "localhost", "127.0.0.1"})
 
 
 class FastAgiSettings(_Section):

@@ -19,30 +19,50 @@ from aiohttp import web
 
 from acd import routing
 from acd.ami.client import AmiError
-from acd.api import crm_routes, live, pages
+from acd.api import auth, crm_routes, live, openapi, pages, security
 from acd.api.common import (
     BUS,
     CENTRE,
     CRM,
     JOURNAL,
     TELEPHONY,
+    ApiProblem,
     BadRequest,
     agent_json,
-    body_of,
     call_json,
-    int_param,
     json_response,
-    optional_text,
-    text_field,
     to_json,
+)
+from acd.api.contract import (
+    CALL,
+    PUBLIC,
+    SELF_AGENT,
+    SIGNED_IN,
+    SUPERVISOR,
+    endpoint,
+    parsed_body,
+    parsed_path,
+    parsed_query,
+    principal_of,
+)
+from acd.api.schemas import (
+    AgentPath,
+    AgentStateBody,
+    AssignBody,
+    CallPath,
+    ForceStateBody,
+    JournalQuery,
+    PlaceCallBody,
+    StatsQuery,
+    TransferBody,
 )
 from acd.bus import EventBus
 from acd.centre import Centre
 from acd.telephony.destinations import NumberRefused
 from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyError, TelephonyService
-from crm import limits
 from crm.errors import CrmError, NotFound
+from crm.identity import IdentityService
 from crm.service import CrmService
 
 # Stable error codes -> HTTP status. Codes not listed: 409 for a refused command,
@@ -74,6 +94,12 @@ _STATUS_BY_CODE = {
     "escalation_not_possible": 409,
     "agent_queue_full": 409,
     "duplicate_account_number": 409,
+    # Users, sessions and tokens
+    "invalid_credentials": 401,
+    "too_many_attempts": 429,
+    "invalid_user": 422,
+    "unknown_user": 404,
+    "unknown_token": 404,
 }
 
 
@@ -103,6 +129,8 @@ async def problem_middleware(
 ) -> web.StreamResponse:
     try:
         return await handler(request)
+    except ApiProblem as exc:
+        return _problem(exc.status, exc.code, exc.detail, exc.extra)
     except (routing.RoutingError, TelephonyError, NumberRefused) as exc:
         code = getattr(exc, "code", "conflict")
         return _problem(_STATUS_BY_CODE.get(code, 409), code, str(exc))
@@ -121,13 +149,18 @@ async def problem_middleware(
         # Unknown API routes and methods answer problem+json too; pages keep aiohttp's.
         if not request.path.startswith("/api/") or exc.status < 400:
             raise
-        code = {404: "unknown_route", 405: "method_not_allowed"}.get(exc.status, "invalid_request")
+        code = {
+            404: "unknown_route",
+            405: "method_not_allowed",
+            413: "body_too_large",
+        }.get(exc.status, "invalid_request")
         return _problem(exc.status, code, f"{request.method} {request.path}: {exc.reason}")
 
 
 # --- health, live state ------------------------------------------------------------
 
 
+@endpoint(PUBLIC)
 async def health(request: web.Request) -> web.Response:
     telephony = request.app[TELEPHONY]
     connected = telephony.ami is not None and telephony.ami.connected
@@ -150,23 +183,36 @@ def _journal_health(app: web.Application) -> dict[str, Any]:
     return {"journal": to_json(app[JOURNAL].stats)}
 
 
+@endpoint(SIGNED_IN)
 async def live_calls(request: web.Request) -> web.Response:
+    """Every live call; an agent sees only their own."""
     telephony = request.app[TELEPHONY]
-    return json_response([call_json(telephony, call_id) for call_id in list(telephony.calls)])
+    principal = principal_of(request)
+    return json_response(
+        [
+            call_json(telephony, call_id)
+            for call_id, call in list(telephony.calls.items())
+            if principal.is_supervisor or call.agent_id == principal.agent_id
+        ]
+    )
 
 
+@endpoint(SUPERVISOR)
 async def agents(request: web.Request) -> web.Response:
     return json_response([agent_json(v) for v in request.app[TELEPHONY].router.agents()])
 
 
+@endpoint(SELF_AGENT, path=AgentPath)
 async def agent(request: web.Request) -> web.Response:
-    return json_response(
-        agent_json(request.app[TELEPHONY].router.agent(request.match_info["agent_id"]))
-    )
+    agent_id = parsed_path(request, AgentPath).agent_id
+    return json_response(agent_json(request.app[TELEPHONY].router.agent(agent_id)))
 
 
+@endpoint(SIGNED_IN)
 async def queues(request: web.Request) -> web.Response:
-    """Every queue with its unanswered calls in routing order; waits are as of now."""
+    """Every queue with its unanswered calls in routing order; waits are as of now. Only
+    supervisors see the callers' numbers."""
+    show_callers = principal_of(request).is_supervisor
     telephony = request.app[TELEPHONY]
     router = telephony.router
     now = asyncio.get_running_loop().time()
@@ -180,7 +226,7 @@ async def queues(request: web.Request) -> web.Response:
                 {
                     **to_json(view),
                     "wait": round(max(view.wait, now - view.queue_entered_at), 1),
-                    "caller": live_call.caller_number if live_call else None,
+                    "caller": live_call.caller_number if live_call and show_callers else None,
                 }
             )
         result.append(
@@ -203,13 +249,14 @@ _STATE_COMMANDS: dict[str, Callable[[str, str, float], routing.Event]] = {
 }
 
 
+@endpoint(SELF_AGENT, path=AgentPath, body=AgentStateBody)
 async def set_agent_state(request: web.Request) -> web.Response:
     """An agent logs in, gets ready, pauses (with a reason), logs out or switches to manual call."""
     telephony = request.app[TELEPHONY]
-    agent_id = request.match_info["agent_id"]
-    body = await body_of(request)
-    state = text_field(body, "state")
-    reason = optional_text(body, "reason", max_length=limits.AGENT_STATE_REASON) or ""
+    agent_id = parsed_path(request, AgentPath).agent_id
+    body = parsed_body(request, AgentStateBody)
+    state = body.state
+    reason = body.reason or ""
     view = telephony.router.agent(agent_id)
 
     def event(at: float) -> routing.Event:
@@ -228,48 +275,49 @@ async def set_agent_state(request: web.Request) -> web.Response:
     return json_response(agent_json(telephony.router.agent(agent_id)))
 
 
+@endpoint(SUPERVISOR, path=AgentPath, body=ForceStateBody)
 async def force_agent_state(request: web.Request) -> web.Response:
     """Supervisor: force an agent ready, paused or logged out."""
     telephony = request.app[TELEPHONY]
-    agent_id = request.match_info["agent_id"]
-    body = await body_of(request)
-    try:
-        state = routing.AgentState(text_field(body, "state"))
-    except ValueError:
-        raise BadRequest("state must be ready, paused or logged_out") from None
-    reason = optional_text(body, "reason", max_length=limits.AGENT_STATE_REASON) or "supervisor"
+    agent_id = parsed_path(request, AgentPath).agent_id
+    body = parsed_body(request, ForceStateBody)
+    state = routing.AgentState(body.state)
+    reason = body.reason or "supervisor"
     await telephony.command(lambda at: routing.ForceAgentState(agent_id, state, reason, at=at))
     return json_response(agent_json(telephony.router.agent(agent_id)))
 
 
+@endpoint(SELF_AGENT, path=AgentPath, body=PlaceCallBody, status=202)
 async def place_call(request: web.Request) -> web.Response:
     """S6: an outbound call from an agent in the manual-call state."""
     telephony = request.app[TELEPHONY]
     # Parsed here, at the edge: only a number the centre may dial reaches the call flow.
-    number = telephony.destinations.parse(text_field(await body_of(request), "number"))
-    agent_id = request.match_info["agent_id"]
+    number = telephony.destinations.parse(parsed_body(request, PlaceCallBody).number)
+    agent_id = parsed_path(request, AgentPath).agent_id
     call_id = await telephony.execute(lambda: telephony.place_outbound_call(agent_id, number))
     return json_response({"call_id": call_id}, status=202)
 
 
+@endpoint(CALL, path=CallPath, body=TransferBody, status=202)
 async def transfer_call(request: web.Request) -> web.Response:
     telephony = request.app[TELEPHONY]
-    body = await body_of(request)
-    to_agent, to_queue = body.get("agent"), body.get("queue")
+    body = parsed_body(request, TransferBody)
+    to_agent, to_queue = body.agent, body.queue
     if (to_agent is None) == (to_queue is None):
         raise BadRequest("give exactly one of 'agent' or 'queue'")
-    call_id = request.match_info["call_id"]
+    call_id = parsed_path(request, CallPath).call_id
     await telephony.execute(
         lambda: telephony.transfer(call_id, to_agent=to_agent, to_queue=to_queue)
     )
     return json_response({"call_id": call_id, "transferred_to": to_agent or to_queue}, status=202)
 
 
+@endpoint(SUPERVISOR, path=CallPath, body=AssignBody, status=202)
 async def assign_call(request: web.Request) -> web.Response:
     """Supervisor: offer a waiting call to a chosen ready agent."""
     telephony = request.app[TELEPHONY]
-    agent_id = text_field(await body_of(request), "agent")
-    call_id = request.match_info["call_id"]
+    agent_id = parsed_body(request, AssignBody).agent
+    call_id = parsed_path(request, CallPath).call_id
     await telephony.command(lambda at: routing.AssignCall(call_id, agent_id, at=at))
     return json_response({"call_id": call_id, "agent": agent_id}, status=202)
 
@@ -277,27 +325,22 @@ async def assign_call(request: web.Request) -> web.Response:
 # --- journal (S7) and stats ----------------------------------------------------------------
 
 
+@endpoint(SIGNED_IN, query=JournalQuery)
 async def journal(request: web.Request) -> web.Response:
-    number = request.query.get("number")
-    if not number:
-        raise BadRequest("'number' is required: the journal is searched by phone number")
-    limit = int_param(request.query.get("limit", "50"), "limit")
-    return json_response(await request.app[CRM].call_history(number, limit=max(1, min(limit, 500))))
+    """S7: the calls of a phone number, newest first."""
+    query = parsed_query(request, JournalQuery)
+    return json_response(await request.app[CRM].call_history(query.number, limit=query.limit))
 
 
+@endpoint(SUPERVISOR, query=StatsQuery)
 async def stats(request: web.Request) -> web.Response:
+    """Calls, answered, abandoned and service level per queue or agent; `from` and `to`
+    are ISO 8601 times with a zone (default: the last 24 hours)."""
+    query = parsed_query(request, StatsQuery)
     now = datetime.now(UTC)
-    try:
-        start = datetime.fromisoformat(
-            request.query.get("from", (now - timedelta(days=1)).isoformat())
-        )
-        end = datetime.fromisoformat(request.query.get("to", now.isoformat()))
-    except ValueError as exc:
-        raise BadRequest(f"'from' and 'to' are ISO 8601 times: {exc}") from None
-    if start.tzinfo is None or end.tzinfo is None:
-        raise BadRequest("'from' and 'to' need a time zone (e.g. Z or +01:00)")
-    by = request.query.get("by", "queue")
-    return json_response(await request.app[CRM].call_stats(start, end, by=by))
+    start = query.start or now - timedelta(days=1)
+    end = query.end or now
+    return json_response(await request.app[CRM].call_stats(start, end, by=query.by))
 
 
 def create_app(
@@ -306,9 +349,14 @@ def create_app(
     bus: EventBus,
     *,
     centre: Centre,
+    identity: IdentityService,
     journal_writer: JournalWriter | None = None,
+    allowed_hosts: frozenset[str],
+    secure_cookies: bool = False,
 ) -> web.Application:
-    app = web.Application(middlewares=[problem_middleware])
+    app = web.Application(
+        middlewares=[security.access_log_middleware, problem_middleware, auth.access_middleware]
+    )
     app[TELEPHONY] = telephony
     app[CRM] = crm
     app[BUS] = bus
@@ -316,19 +364,25 @@ def create_app(
     app[CENTRE] = centre
     if journal_writer is not None:
         app[JOURNAL] = journal_writer
+    app[auth.IDENTITY] = identity
+    app[auth.ALLOWED_HOSTS] = allowed_hosts
+    app[auth.SECURE_COOKIES] = secure_cookies
+    security.install(app)
     app.router.add_get("/health", health)
-    app.router.add_get("/api/calls", live_calls)
-    app.router.add_post("/api/calls/{call_id}/transfer", transfer_call)
-    app.router.add_post("/api/calls/{call_id}/assign", assign_call)
-    app.router.add_get("/api/agents", agents)
-    app.router.add_get("/api/agents/{agent_id}", agent)
-    app.router.add_post("/api/agents/{agent_id}/state", set_agent_state)
-    app.router.add_post("/api/agents/{agent_id}/force", force_agent_state)
-    app.router.add_post("/api/agents/{agent_id}/calls", place_call)
-    app.router.add_get("/api/queues", queues)
-    app.router.add_get("/api/journal", journal)
-    app.router.add_get("/api/stats", stats)
+    app.router.add_get("/api/v1/calls", live_calls)
+    app.router.add_post("/api/v1/calls/{call_id}/transfer", transfer_call)
+    app.router.add_post("/api/v1/calls/{call_id}/assign", assign_call)
+    app.router.add_get("/api/v1/agents", agents)
+    app.router.add_get("/api/v1/agents/{agent_id}", agent)
+    app.router.add_post("/api/v1/agents/{agent_id}/state", set_agent_state)
+    app.router.add_post("/api/v1/agents/{agent_id}/force", force_agent_state)
+    app.router.add_post("/api/v1/agents/{agent_id}/calls", place_call)
+    app.router.add_get("/api/v1/queues", queues)
+    app.router.add_get("/api/v1/journal", journal)
+    app.router.add_get("/api/v1/stats", stats)
+    auth.add_routes(app)
     crm_routes.add_routes(app)
     live.add_routes(app)
     pages.add_routes(app)
+    openapi.add_routes(app)
     return app

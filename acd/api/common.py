@@ -32,6 +32,20 @@ class BadRequest(Exception):
     """The request itself is malformed (answered 400 `invalid_request`)."""
 
 
+class ApiProblem(Exception):
+    """A refusal decided at the HTTP edge (authentication, policy, input parsing),
+    answered as problem+json with its own status and stable code."""
+
+    def __init__(
+        self, status: int, code: str, detail: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.extra = extra or {}
+
+
 def to_json(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}

@@ -1,8 +1,10 @@
 """Live updates: the WebSocket, and what an agent's desktop needs after a reload.
 
-`/ws` streams every bus event as JSON `{"type": <class name>, ...fields}`.
-`/ws?agent=<id>` is an agent's desktop stream: events about other agents are left out,
-and the agent's notifications (S10) are pushed as `{"type": "Notification", ...}`.
+`/api/v1/ws` streams bus events as JSON `{"type": <class name>, ...fields}` to a signed-in
+user whose page comes from an allowed origin. A supervisor gets every event (or one
+agent's stream with `?agent=<id>`); an agent gets their own stream only: events about
+them, their notifications (S10) as `{"type": "Notification", ...}`, and the queue figures
+of calls queued or overflowed, without the callers.
 """
 
 from __future__ import annotations
@@ -15,10 +17,34 @@ from typing import Any
 import structlog
 from aiohttp import WSMsgType, web
 
-from acd.api.common import BUS, CRM, TELEPHONY, agent_json, call_json, json_response, to_json
+from acd.api.auth import origin_allowed
+from acd.api.common import (
+    BUS,
+    CRM,
+    TELEPHONY,
+    ApiProblem,
+    agent_json,
+    call_json,
+    json_response,
+    to_json,
+)
+from acd.api.contract import (
+    SELF_AGENT,
+    SIGNED_IN,
+    endpoint,
+    parsed_path,
+    parsed_query,
+    principal_of,
+)
+from acd.api.schemas import AgentPath, LiveQuery
 from acd.bus import EventBus
 from acd.telephony.desk import TicketOpened
-from acd.telephony.service import AgentStateEvent
+from acd.telephony.service import (
+    AgentStateEvent,
+    CallEnded,
+    CallOverflowedEvent,
+    CallQueuedEvent,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -54,11 +80,12 @@ async def _desk_memory_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+@endpoint(SELF_AGENT, path=AgentPath)
 async def desk(request: web.Request) -> web.Response:
     """Everything an agent's desktop shows at load: the agent, their live call, their
     last ticket (with the intake script) and their unread notification count."""
     telephony = request.app[TELEPHONY]
-    agent_id = request.match_info["agent_id"]
+    agent_id = parsed_path(request, AgentPath).agent_id
     view = telephony.router.agent(agent_id)
     call = call_json(telephony, view.call_id) if view.call_id else None
     if call is None:
@@ -83,16 +110,38 @@ async def desk(request: web.Request) -> web.Response:
     )
 
 
-def _concerns(event: Any, agent_id: str) -> bool:
-    """Events naming another agent are not sent to this agent's desktop."""
-    other = getattr(event, "agent_id", None)
-    return other is None or other == agent_id
+# What an agent's stream keeps of the events that are not about them: the queue figures,
+# and that a call ended (the desk closes the call it shows), never a caller's number.
+_QUEUE_FIGURES: dict[type, tuple[str, ...]] = {
+    CallQueuedEvent: ("call_id", "queue", "priority"),
+    CallOverflowedEvent: ("call_id", "from_queue", "to_queue", "reason"),
+    CallEnded: ("uniqueid", "outcome"),
+}
 
 
+def agent_view(event: Any, agent_id: str) -> dict[str, Any] | None:
+    """An event as one agent's desktop may see it, or None: events about this agent whole,
+    queue figures without callers, nothing else."""
+    if getattr(event, "agent_id", None) == agent_id:
+        return {"type": type(event).__name__, **to_json(event)}
+    fields = _QUEUE_FIGURES.get(type(event))
+    if fields is None:
+        return None
+    return {"type": type(event).__name__, **{f: to_json(getattr(event, f)) for f in fields}}
+
+
+@endpoint(SIGNED_IN, query=LiveQuery, documented=False)
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    """Every call and agent event as JSON objects {"type": ..., ...}; with `?agent=<id>`,
-    only what concerns that agent, plus their notifications."""
-    agent_id = request.query.get("agent") or None
+    """Call and agent events as JSON objects {"type": ..., ...}, as the user's role may see
+    them (see the module docstring)."""
+    if not origin_allowed(request):
+        raise ApiProblem(403, "foreign_origin", "WebSockets from another site are refused")
+    principal = principal_of(request)
+    agent_id = principal.agent_id if not principal.is_supervisor else None
+    if agent_id is None and principal.is_supervisor:
+        agent_id = parsed_query(request, LiveQuery).agent
+    if agent_id is None and not principal.is_supervisor:
+        raise ApiProblem(403, "forbidden", "this user follows no agent")
     if agent_id is not None:
         request.app[TELEPHONY].router.agent(agent_id)  # unknown agent: 404 before upgrading
     ws = web.WebSocketResponse(heartbeat=30)
@@ -117,16 +166,21 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                     source = getters.pop(getter)
                     item = getter.result()
                     if source == "bus":
-                        if agent_id is None or _concerns(item, agent_id):
-                            await ws.send_json({"type": type(item).__name__, **to_json(item)})
+                        message = (
+                            {"type": type(item).__name__, **to_json(item)}
+                            if agent_id is None
+                            else agent_view(item, agent_id)
+                        )
+                        if message is not None:
+                            await ws.send_json(message)
                         getters[asyncio.ensure_future(events.get())] = "bus"
                     else:
                         assert notes is not None
                         await ws.send_json({"type": "Notification", **to_json(item)})
                         getters[asyncio.ensure_future(notes.get())] = "note"
                 if reader in done:
-                    message = reader.result()
-                    if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.ERROR):
+                    received = reader.result()
+                    if received.type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.ERROR):
                         break
                     reader = asyncio.ensure_future(ws.receive())
         except ConnectionResetError:
@@ -141,5 +195,5 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 def add_routes(app: web.Application) -> None:
     app[DESK_MEMORY] = DeskMemory()
     app.cleanup_ctx.append(_desk_memory_ctx)
-    app.router.add_get("/ws", websocket)
-    app.router.add_get("/api/agents/{agent_id}/desk", desk)
+    app.router.add_get("/api/v1/ws", websocket)
+    app.router.add_get("/api/v1/agents/{agent_id}/desk", desk)

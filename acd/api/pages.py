@@ -1,5 +1,7 @@
-"""The agent desktop and the supervisor wallboard: static files from `acd/web/`
-(package data, no build step)."""
+"""The sign-in page, the agent desktop and the supervisor wallboard: static files from
+`acd/web/` (package data, no build step). The pages are public; what they show comes
+from the API, which asks who is signed in (the pages send people to /signin when nobody
+is)."""
 
 from __future__ import annotations
 
@@ -8,18 +10,22 @@ from pathlib import Path
 
 from aiohttp import web
 
+from acd.api.contract import PUBLIC, endpoint
+
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 # Only the page assets are served, never the package's Python files.
 _ASSETS = frozenset({".js", ".css", ".svg", ".html"})
 
 
 def _page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
+    @endpoint(PUBLIC, documented=False)
     async def handler(request: web.Request) -> web.FileResponse:
         return web.FileResponse(WEB_DIR / name, headers={"Cache-Control": "no-cache"})
 
     return handler
 
 
+@endpoint(PUBLIC, documented=False)
 async def asset(request: web.Request) -> web.FileResponse:
     name = request.match_info["name"]
     path = WEB_DIR / name
@@ -28,12 +34,14 @@ async def asset(request: web.Request) -> web.FileResponse:
     return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
 
 
+@endpoint(PUBLIC, documented=False)
 async def home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound("/desk")
+    raise web.HTTPFound("/signin")
 
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", home)
+    app.router.add_get("/signin", _page("signin.html"))
     app.router.add_get("/desk", _page("desk.html"))
     app.router.add_get("/wallboard", _page("wallboard.html"))
     app.router.add_get("/static/{name}", asset)

@@ -8,8 +8,14 @@ export class ApiError extends Error {
   }
 }
 
+// Who is signed in ({login, role, agent_id, csrf_token}), once loaded by currentSession().
+const session = { current: null };
+
 export async function api(method, path, body) {
-  const options = { method, headers: {} };
+  const options = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET" && session.current?.csrf_token) {
+    options.headers["X-CSRF-Token"] = session.current.csrf_token;
+  }
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
@@ -17,10 +23,44 @@ export async function api(method, path, body) {
   const response = await fetch(path, options);
   const type = response.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await response.json() : await response.text();
+  if (response.status === 401 && path !== "/api/v1/session") {
+    goToSignIn();
+  }
   if (!response.ok) {
     throw new ApiError(typeof data === "object" ? data : { detail: data, status: response.status });
   }
   return data;
+}
+
+export function goToSignIn() {
+  const next = window.location.pathname;
+  window.location.assign(`/signin?next=${encodeURIComponent(next)}`);
+}
+
+// The signed-in user, or a trip to the sign-in page when nobody is.
+export async function currentSession() {
+  try {
+    session.current = await api("GET", "/api/v1/session");
+  } catch (error) {
+    if (error.code !== "unauthenticated") throw error;
+    goToSignIn();
+    return new Promise(() => {}); // the page is leaving
+  }
+  return session.current;
+}
+
+export async function signOut() {
+  try {
+    await api("DELETE", "/api/v1/session");
+  } finally {
+    session.current = null;
+    window.location.assign("/signin");
+  }
+}
+
+// Where each role starts.
+export function homeOf(role) {
+  return role === "agent" ? "/desk" : "/wallboard";
 }
 
 // A WebSocket that reconnects; `onOpen` runs after every (re)connection so the page can

@@ -1,7 +1,9 @@
 // The agent desktop: state, current call with screen pop and ticket, intake script,
-// case actions, dial pad (S6), journal (S7), notifications (S10). Live over /ws?agent=<id>.
+// case actions, dial pad (S6), journal (S7), notifications (S10). Live over /api/v1/ws.
+// The agent is the signed-in user: the session names their agent id.
 import {
-  api, connectLive, el, duration, when, since, elapsedFrom, STATE_LABELS,
+  api, connectLive, currentSession, el, duration, homeOf, signOut, when, since, elapsedFrom,
+  STATE_LABELS,
 } from "/static/api.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,43 +20,11 @@ const desk = {
 
 // --- sign in ----------------------------------------------------------------------------
 
-function showSignIn() {
-  $("signin").classList.remove("hidden");
-  $("desk").classList.add("hidden");
-  $("switch-agent").classList.add("hidden");
-  $("who").textContent = "";
-}
-
-async function loadAgentChoices() {
-  try {
-    const agents = await api("GET", "/api/agents");
-    $("agent-id").replaceChildren(
-      ...agents.map((a) => el("option", { value: a.agent_id }, `${a.agent_id} — ${a.name}`)),
-    );
-  } catch (error) {
-    $("signin-error").textContent = error.message;
-  }
-}
-
-async function signIn(agentId) {
-  $("signin-error").textContent = "";
-  try {
-    await api("GET", `/api/agents/${encodeURIComponent(agentId)}`);
-  } catch (error) {
-    $("signin-error").textContent = error.message;
-    showSignIn();
-    return;
-  }
+function openDesk(agentId) {
   desk.agentId = agentId;
-  localStorage.setItem("aiguilleur.agent", agentId);
-  const url = new URL(window.location.href);
-  url.searchParams.set("agent", agentId);
-  history.replaceState(null, "", url);
-  $("signin").classList.add("hidden");
   $("desk").classList.remove("hidden");
-  $("switch-agent").classList.remove("hidden");
   desk.live?.close();
-  desk.live = connectLive(`/ws?agent=${encodeURIComponent(agentId)}`, {
+  desk.live = connectLive("/api/v1/ws", {
     onOpen: () => loadDesk(),
     onMessage: onLiveEvent,
     onStatus: (up) => $("link").classList.toggle("up", up),
@@ -64,7 +34,7 @@ async function signIn(agentId) {
 // --- what the desk shows -------------------------------------------------------------
 
 async function loadDesk() {
-  const state = await api("GET", `/api/agents/${encodeURIComponent(desk.agentId)}/desk`);
+  const state = await api("GET", `/api/v1/agents/${encodeURIComponent(desk.agentId)}/desk`);
   showAgent(state.agent);
   if (state.call) showCall({ ...state.call, ended: false });
   if (state.ticket && (!desk.ticket || desk.ticket.case_number !== state.ticket.case_number)) {
@@ -74,7 +44,7 @@ async function loadDesk() {
 }
 
 async function refreshAgent() {
-  showAgent(await api("GET", `/api/agents/${encodeURIComponent(desk.agentId)}`));
+  showAgent(await api("GET", `/api/v1/agents/${encodeURIComponent(desk.agentId)}`));
 }
 
 function showAgent(agent) {
@@ -126,7 +96,7 @@ async function showTicket(ticket) {
   $("ticket").textContent = ticket.case_number;
   $("ticket-joined").textContent = ticket.joined ? "Joined the caller's open case" : "New case";
   if (!desk.call || desk.call.call_id !== ticket.call_id) {
-    const calls = await api("GET", "/api/calls");
+    const calls = await api("GET", "/api/v1/calls");
     const call = calls.find((c) => c.call_id === ticket.call_id);
     if (call) showCall({ ...call, ended: false });
   }
@@ -138,9 +108,9 @@ async function showTicket(ticket) {
 async function screenPop() {
   const query = desk.call?.caller || desk.caseNumber;
   if (!query) return;
-  let profile = await api("GET", `/api/customers?q=${encodeURIComponent(query)}`);
+  let profile = await api("GET", `/api/v1/customers?q=${encodeURIComponent(query)}`);
   if (!profile.customer && desk.caseNumber && query !== desk.caseNumber) {
-    profile = await api("GET", `/api/customers?q=${encodeURIComponent(desk.caseNumber)}`);
+    profile = await api("GET", `/api/v1/customers?q=${encodeURIComponent(desk.caseNumber)}`);
   }
   showProfile(profile, desk.call?.caller);
 }
@@ -293,8 +263,8 @@ async function saveIntake() {
     return;
   }
   try {
-    await api("POST", `/api/cases/${encodeURIComponent(desk.caseNumber)}/intake`, {
-      actor: desk.agentId, answers, call_id: desk.ticket?.call_id, script: form.dataset.script,
+    await api("POST", `/api/v1/cases/${encodeURIComponent(desk.caseNumber)}/intake`, {
+      answers, call_id: desk.ticket?.call_id, script: form.dataset.script,
     });
     $("intake-status").textContent = "Answers saved ✓";
     await loadCase();
@@ -314,7 +284,7 @@ async function openCase(number) {
 
 async function loadCase() {
   if (!desk.caseNumber) return;
-  const details = await api("GET", `/api/cases/${encodeURIComponent(desk.caseNumber)}`);
+  const details = await api("GET", `/api/v1/cases/${encodeURIComponent(desk.caseNumber)}`);
   const c = details.case;
   $("case-panel").classList.remove("hidden");
   $("case-number").textContent = c.number;
@@ -341,7 +311,7 @@ function formatAnswer(value) {
 async function caseAction(path, body) {
   $("case-error").textContent = "";
   try {
-    await api("POST", `/api/cases/${encodeURIComponent(desk.caseNumber)}/${path}`, { actor: desk.agentId, ...body });
+    await api("POST", `/api/v1/cases/${encodeURIComponent(desk.caseNumber)}/${path}`, body);
     await loadCase();
     return true;
   } catch (error) {
@@ -355,7 +325,7 @@ async function caseAction(path, body) {
 async function setState(state, reason) {
   $("state-error").textContent = "";
   try {
-    showAgent(await api("POST", `/api/agents/${encodeURIComponent(desk.agentId)}/state`, { state, reason }));
+    showAgent(await api("POST", `/api/v1/agents/${encodeURIComponent(desk.agentId)}/state`, { state, reason }));
   } catch (error) {
     $("state-error").textContent = error.message;
   }
@@ -377,7 +347,7 @@ async function dial() {
     return;
   }
   try {
-    const placed = await api("POST", `/api/agents/${encodeURIComponent(desk.agentId)}/calls`, { number });
+    const placed = await api("POST", `/api/v1/agents/${encodeURIComponent(desk.agentId)}/calls`, { number });
     $("dial-status").textContent = `Calling ${number}…`;
     showCall({ call_id: placed.call_id, direction: "outbound", dialled: number, caller: number, ivr_path: [], ended: false });
   } catch (error) {
@@ -390,7 +360,7 @@ async function dial() {
 async function loadJournal(number) {
   $("journal-error").textContent = "";
   try {
-    const entries = await api("GET", `/api/journal?number=${encodeURIComponent(number)}`);
+    const entries = await api("GET", `/api/v1/journal?number=${encodeURIComponent(number)}`);
     const rows = entries.map((e) => el("tr", {},
       el("td", {}, when(e.started_at)),
       el("td", {}, e.direction === "outbound" ? "out" : "in"),
@@ -404,7 +374,7 @@ async function loadJournal(number) {
 }
 
 async function loadNotifications() {
-  const notes = await api("GET", `/api/agents/${encodeURIComponent(desk.agentId)}/notifications`);
+  const notes = await api("GET", `/api/v1/agents/${encodeURIComponent(desk.agentId)}/notifications`);
   $("notifications").replaceChildren(...notes.map(noteItem));
   if (!notes.length) $("notifications").append(el("li", { class: "empty" }, "Nothing yet"));
   updateUnread();
@@ -417,7 +387,7 @@ function noteItem(n) {
     el("div", { class: "meta" }, `${n.kind.replaceAll("_", " ")}${n.sender ? ` · ${n.sender}` : ""} · ${when(n.created_at)}`));
   if (!n.read_at) {
     item.append(el("button", { type: "button", onclick: async () => {
-      await api("POST", `/api/agents/${encodeURIComponent(desk.agentId)}/notifications/${n.id}/read`);
+      await api("POST", `/api/v1/agents/${encodeURIComponent(desk.agentId)}/notifications/${n.id}/read`);
       item.classList.remove("unread");
       item.querySelector("button")?.remove();
       updateUnread();
@@ -433,12 +403,12 @@ function updateUnread() {
 }
 
 async function loadTasks() {
-  const tasks = await api("GET", `/api/agents/${encodeURIComponent(desk.agentId)}/tasks`);
+  const tasks = await api("GET", `/api/v1/agents/${encodeURIComponent(desk.agentId)}/tasks`);
   $("tasks").replaceChildren(...tasks.map((t) => el("li", {},
     el("div", {}, `${t.kind}: ${t.title}`),
     el("div", { class: "meta" }, `due ${when(t.due_at)}`),
     el("button", { type: "button", onclick: async () => {
-      await api("POST", `/api/tasks/${t.id}/complete`, { actor: desk.agentId });
+      await api("POST", `/api/v1/tasks/${t.id}/complete`, {});
       await loadTasks();
     } }, "Done"))));
   if (!tasks.length) $("tasks").append(el("li", { class: "empty" }, "No open tasks"));
@@ -454,7 +424,7 @@ async function onLiveEvent(event) {
     case "CallConnected":
       if (event.agent_id === desk.agentId) {
         showCall({ call_id: event.call_id, caller: event.caller_number, queue: event.queue, ended: false });
-        const calls = await api("GET", "/api/calls");
+        const calls = await api("GET", "/api/v1/calls");
         const call = calls.find((c) => c.call_id === event.call_id);
         if (call) showCall({ ...call, ended: false });
       }
@@ -490,14 +460,7 @@ function tick() {
 
 function wire() {
   buildDialpad();
-  $("signin-form").addEventListener("submit", (e) => { e.preventDefault(); signIn($("agent-id").value); });
-  $("switch-agent").addEventListener("click", () => {
-    desk.live?.close();
-    localStorage.removeItem("aiguilleur.agent");
-    history.replaceState(null, "", "/desk");
-    clearCall();
-    showSignIn();
-  });
+  $("sign-out").addEventListener("click", () => { desk.live?.close(); signOut(); });
   $("btn-ready").addEventListener("click", () => setState("ready"));
   $("btn-end-wrapup").addEventListener("click", () => setState("ready"));
   $("btn-pause").addEventListener("click", () => setState("paused", $("pause-reason").value));
@@ -527,7 +490,7 @@ function wire() {
     const q = $("search-q").value.trim();
     if (!q) return;
     try {
-      const profile = await api("GET", `/api/customers?q=${encodeURIComponent(q)}`);
+      const profile = await api("GET", `/api/v1/customers?q=${encodeURIComponent(q)}`);
       showProfile(profile, q);
       if (!profile.customer) $("search-error").textContent = `Nothing found for ${q}`;
     } catch (error) {
@@ -543,7 +506,10 @@ function wire() {
 }
 
 wire();
-loadAgentChoices();
-const chosen = new URL(window.location.href).searchParams.get("agent") || localStorage.getItem("aiguilleur.agent");
-if (chosen) signIn(chosen);
-else showSignIn();
+currentSession().then((me) => {
+  if (me.role !== "agent" || !me.agent_id) {
+    window.location.assign(homeOf(me.role));
+    return;
+  }
+  openDesk(me.agent_id);
+});

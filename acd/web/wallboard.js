@@ -1,6 +1,8 @@
 // The supervisor wallboard: queues with their waiting calls and today's figures, agents by
-// state with their time in state, and the supervisor's actions. Live over /ws.
-import { api, connectLive, el, duration, since, elapsedFrom, STATE_LABELS } from "/static/api.js";
+// state with their time in state, and the supervisor's actions. Live over /api/v1/ws.
+import {
+  api, connectLive, currentSession, el, duration, homeOf, signOut, since, elapsedFrom, STATE_LABELS,
+} from "/static/api.js";
 
 const $ = (id) => document.getElementById(id);
 const board = { agents: [], queues: [], stats: new Map(), stamp: Date.now() };
@@ -13,7 +15,7 @@ function startOfToday() {
 }
 
 async function loadLive() {
-  const [agents, queues] = await Promise.all([api("GET", "/api/agents"), api("GET", "/api/queues")]);
+  const [agents, queues] = await Promise.all([api("GET", "/api/v1/agents"), api("GET", "/api/v1/queues")]);
   board.agents = agents.map((a) => ({ ...a, start: since(a.in_state_s) }));
   board.queues = queues;
   board.stamp = Date.now();
@@ -21,7 +23,7 @@ async function loadLive() {
 }
 
 async function loadStats() {
-  const rows = await api("GET", `/api/stats?from=${encodeURIComponent(startOfToday())}`);
+  const rows = await api("GET", `/api/v1/stats?from=${encodeURIComponent(startOfToday())}`);
   board.stats = new Map(rows.map((r) => [r.key, r]));
   renderQueues();
 }
@@ -128,7 +130,7 @@ function renderAgents() {
 async function forceState(agentId, state) {
   $("agent-error").textContent = "";
   try {
-    await api("POST", `/api/agents/${encodeURIComponent(agentId)}/force`, { state, reason: "supervisor" });
+    await api("POST", `/api/v1/agents/${encodeURIComponent(agentId)}/force`, { state, reason: "supervisor" });
     reloadSoon(false);
   } catch (error) {
     $("agent-error").textContent = `${agentId}: ${error.message}`;
@@ -138,7 +140,7 @@ async function forceState(agentId, state) {
 async function assign(callId, agentId) {
   $("assign-error").textContent = "";
   try {
-    await api("POST", `/api/calls/${encodeURIComponent(callId)}/assign`, { agent: agentId });
+    await api("POST", `/api/v1/calls/${encodeURIComponent(callId)}/assign`, { agent: agentId });
     reloadSoon(false);
   } catch (error) {
     $("assign-error").textContent = error.message;
@@ -151,9 +153,8 @@ async function sendMessage(event) {
   $("message-status").textContent = "";
   const agentId = $("message-agent").value;
   try {
-    await api("POST", `/api/agents/${encodeURIComponent(agentId)}/notifications`, {
+    await api("POST", `/api/v1/agents/${encodeURIComponent(agentId)}/notifications`, {
       title: $("message-title").value.trim(),
-      sender: $("message-sender").value.trim() || "supervisor",
     });
     $("message-status").textContent = `Sent to ${agentId}`;
     $("message-title").value = "";
@@ -183,11 +184,19 @@ function tick() {
 }
 
 $("message-form").addEventListener("submit", sendMessage);
-connectLive("/ws", {
-  onOpen: () => { loadLive(); loadStats(); },
-  onMessage: (event) => reloadSoon(event.type === "CallEnded"),
-  onStatus: (up) => $("link").classList.toggle("up", up),
+$("sign-out").addEventListener("click", () => signOut());
+currentSession().then((me) => {
+  if (me.role === "agent") {
+    window.location.assign(homeOf(me.role));
+    return;
+  }
+  $("who").textContent = `${me.login} (${me.role})`;
+  connectLive("/api/v1/ws", {
+    onOpen: () => { loadLive(); loadStats(); },
+    onMessage: (event) => reloadSoon(event.type === "CallEnded"),
+    onStatus: (up) => $("link").classList.toggle("up", up),
+  });
+  tick();
+  setInterval(tick, 1000);
+  setInterval(loadStats, 30000);
 });
-tick();
-setInterval(tick, 1000);
-setInterval(loadStats, 30000);

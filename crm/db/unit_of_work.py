@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm.db.dead_letters import DeadLetterRepository
+from crm.db.identity import IdentityRepository
 from crm.db.repositories import (
     AgentStateRepository,
     CallRepository,
@@ -35,6 +36,7 @@ class UnitOfWork:
     outbox: OutboxRepository
     webhooks: WebhookRepository
     dead_letters: DeadLetterRepository
+    identity: IdentityRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(session)
         self.webhooks = WebhookRepository(session)
         self.dead_letters = DeadLetterRepository(session)
+        self.identity = IdentityRepository(session)
         return self
 
     async def __aexit__(

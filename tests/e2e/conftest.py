@@ -11,9 +11,17 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from acd.bootstrap import Server
-from tests.integration.telephony.conftest import events, sandbox, server, settings, switchboard
+from tests.integration.telephony.conftest import (
+    Accounts,
+    accounts,
+    events,
+    sandbox,
+    server,
+    settings,
+    switchboard,
+)
 
-__all__ = ["events", "sandbox", "server", "settings", "switchboard"]
+__all__ = ["accounts", "events", "sandbox", "server", "settings", "switchboard"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,12 +46,20 @@ async def browser() -> AsyncIterator[Browser]:
             await browser.close()
 
 
-@pytest.fixture
-async def context(browser: Browser, server: Server) -> AsyncIterator[BrowserContext]:
+async def new_context(browser: Browser, server: Server) -> BrowserContext:
+    """A browser profile of its own (its own cookies, so its own signed-in user)."""
     context = await browser.new_context(
         base_url=f"http://127.0.0.1:{server.http_port}", viewport={"width": 1440, "height": 1000}
     )
     context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+async def context(
+    browser: Browser, server: Server, accounts: Accounts
+) -> AsyncIterator[BrowserContext]:
+    context = await new_context(browser, server)
     try:
         yield context
     finally:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from typing import Any
 
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from acd.bootstrap import Server
 from acd.sandbox import Switchboard
 from acd.telephony.desk import TicketOpened
 from acd.telephony.service import CallQueuedEvent
 from crm.views import NewCustomer
-from tests.integration.telephony.conftest import ready
+from tests.e2e.conftest import new_context
+from tests.integration.telephony.conftest import PASSWORD, ready
 from tests.waiting import next_event
 
 pytestmark = pytest.mark.browser
@@ -29,12 +31,29 @@ async def _screenshot(page: Page, name: str) -> None:
         await page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 
 
+AGENT_LOGINS = {"2001": "anna", "2002": "ben"}
+
+
 async def _sign_in(page: Page, agent_id: str) -> None:
+    """An agent signs in and lands on their own desk: nobody picks an agent id."""
     await page.goto("/desk")
-    await page.locator("#agent-id").select_option(agent_id)
+    await expect(page).to_have_url(re.compile(r"/signin\?next=%2Fdesk$"))
+    await page.get_by_label("Login").fill(AGENT_LOGINS[agent_id])
+    await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(re.compile(r"/desk$"))
     await expect(page.locator("#who")).to_contain_text(agent_id)
     await expect(page.locator("#link")).to_have_class("link-dot up")
+
+
+async def _sign_in_supervisor(page: Page) -> None:
+    """A supervisor signs in and lands on the wallboard."""
+    await page.goto("/signin")
+    await page.get_by_label("Login").fill("sup")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(re.compile(r"/wallboard$"))
+    await expect(page.locator("#who")).to_have_text("sup (supervisor)")
 
 
 async def test_an_agent_answers_a_real_call_sees_the_caller_and_ticket_and_saves_the_intake(
@@ -89,7 +108,7 @@ async def test_the_wallboard_shows_a_waiting_call_then_the_agent_taking_it_live(
     server: Server, switchboard: Switchboard, events: asyncio.Queue[Any], page: Page
 ) -> None:  # S11, D2, D8
     await switchboard.phone("2002")
-    await page.goto("/wallboard")
+    await _sign_in_supervisor(page)
     await expect(page.locator("#link")).to_have_class("link-dot up")
     ben = page.locator('.agent-card[data-agent="2002"]')
     await expect(ben).to_have_attribute("data-state", "logged_out")
@@ -112,11 +131,12 @@ async def test_the_wallboard_shows_a_waiting_call_then_the_agent_taking_it_live(
 
 
 async def test_the_supervisor_forces_a_state_and_messages_an_agent_whose_desk_shows_it_live(
-    server: Server, context: BrowserContext, page: Page
+    server: Server, browser: Browser, page: Page
 ) -> None:  # S10, D8
-    desk = await context.new_page()
+    agents_browser = await new_context(browser, server)
+    desk = await agents_browser.new_page()
     await _sign_in(desk, "2001")
-    await page.goto("/wallboard")
+    await _sign_in_supervisor(page)
     anna = page.locator('.agent-card[data-agent="2001"]')
     await anna.locator("select").select_option("paused")
     await anna.get_by_role("button", name="Force").click()
@@ -133,7 +153,8 @@ async def test_the_supervisor_forces_a_state_and_messages_an_agent_whose_desk_sh
     await desk.get_by_role("button", name="Mark read").click()
     await expect(desk.locator("#notif-count")).to_be_hidden()
     [note] = await server.crm.notifications_for("2001")
-    assert note.read_at is not None and note.sender == "supervisor"
+    assert note.read_at is not None and note.sender == "sup"
+    await agents_browser.close()
 
 
 async def test_the_dial_pad_is_disabled_until_the_agent_switches_to_manual_call(
@@ -221,3 +242,39 @@ async def test_the_intake_form_asks_a_conditional_question_only_when_its_conditi
     await expect(page.locator("#intake-error")).to_have_text("Required: How many users?")
     await expect(users).to_have_class("field invalid")
     assert (await server.crm.case_details(case.number)).intake_answers == ()
+
+
+ATTACK_PAGE = """<!doctype html>
+<form id="f" method="post" action="{target}/api/v1/agents/2002/state">
+  <input name="state" value="ready">
+</form>
+<script>
+  window.socketResult = new Promise((resolve) => {{
+    const socket = new WebSocket("{ws}/api/v1/ws");
+    socket.onopen = () => resolve("open");
+    socket.onerror = () => resolve("refused");
+  }});
+</script>
+"""
+
+
+async def test_a_cross_site_form_post_and_a_foreign_websocket_change_and_learn_nothing(
+    server: Server, context: BrowserContext, page: Page
+) -> None:
+    """A page from another site, opened by a signed-in agent, can neither change the
+    agent's state with a form post nor open the live socket."""
+    await _sign_in(page, "2002")
+    target = f"http://127.0.0.1:{server.http_port}"
+    attack = ATTACK_PAGE.format(target=target, ws=target.replace("http", "ws"))
+
+    async def serve_attack(route: Route) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=attack)
+
+    await context.route("http://evil.example/**", serve_attack)
+    evil = await context.new_page()
+    await evil.goto("http://evil.example/attack")
+    assert await evil.evaluate("window.socketResult") == "refused"
+    async with evil.expect_response(f"{target}/api/v1/agents/2002/state") as posted:
+        await evil.evaluate("document.getElementById('f').submit()")
+    assert (await posted.value).status in (401, 403)
+    assert server.telephony.router.agent("2002").state == "logged_out"

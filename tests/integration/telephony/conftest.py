@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from acd import routing
@@ -107,3 +108,57 @@ async def ready(server: Server, *agent_ids: str) -> None:
     """Log agents in (they become ready), in the order given."""
     for agent_id in agent_ids:
         await server.telephony.command(lambda at, a=agent_id: routing.AgentLoggedIn(a, at=at))
+
+
+PASSWORD = "correct horse battery"
+# The users every server test may sign in as (tests/integration/telephony/centre agents).
+USERS = {
+    "anna": ("agent", "2001"),
+    "ben": ("agent", "2002"),
+    "cleo": ("agent", "2003"),
+    "sup": ("supervisor", None),
+    "root": ("admin", None),
+}
+
+
+class Accounts:
+    """Signed-in HTTP clients of a running server: `await accounts.client("ben")` is a
+    client with ben's session cookie that sends his CSRF token on every request."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self._clients: list[aiohttp.ClientSession] = []
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.http_port}{path}"
+
+    async def add_users(self) -> None:
+        for login, (role, agent_id) in USERS.items():
+            await self.server.identity.add_user(login, PASSWORD, role, agent_id)
+
+    async def client(self, login: str | None) -> aiohttp.ClientSession:
+        """`None` is an anonymous client."""
+        client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self._clients.append(client)
+        if login is None:
+            return client
+        async with client.post(
+            self.url("/api/v1/session"), json={"login": login, "password": PASSWORD}
+        ) as r:
+            assert r.status == 200, await r.text()
+            client.headers["X-CSRF-Token"] = (await r.json())["csrf_token"]
+        return client
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.close()
+
+
+@pytest.fixture
+async def accounts(server: Server) -> AsyncIterator[Accounts]:
+    accounts = Accounts(server)
+    await accounts.add_users()
+    try:
+        yield accounts
+    finally:
+        await accounts.close()

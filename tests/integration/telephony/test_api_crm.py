@@ -16,7 +16,7 @@ from acd.bootstrap import Server
 from acd.sandbox import Switchboard
 from acd.telephony.desk import TicketOpened
 from crm.views import NewCustomer
-from tests.integration.telephony.conftest import ready
+from tests.integration.telephony.conftest import Accounts, ready
 from tests.waiting import next_event
 
 
@@ -25,9 +25,14 @@ def _url(server: Server, path: str) -> str:
 
 
 @pytest.fixture
-async def http() -> Any:
-    async with aiohttp.ClientSession() as session:
-        yield session
+async def http(accounts: Accounts) -> aiohttp.ClientSession:
+    """Ben, agent 2002, who owns the support cases these tests open."""
+    return await accounts.client("ben")
+
+
+@pytest.fixture
+async def sup(accounts: Accounts) -> aiohttp.ClientSession:
+    return await accounts.client("sup")
 
 
 async def _customer(server: Server) -> int:
@@ -69,7 +74,7 @@ async def test_a_customer_is_found_by_phone_email_case_or_account_number(
     customer_id = await _customer(server)
     number = await _support_case(server, customer_id)
     for query in ("0612345678", "+33 6 12 34 56 78", "MARIE@example.org", number, "ACC-100"):
-        async with http.get(_url(server, "/api/customers"), params={"q": query}) as r:
+        async with http.get(_url(server, "/api/v1/customers"), params={"q": query}) as r:
             assert r.status == 200
             found = await r.json()
         assert found["customer"]["id"] == customer_id, query
@@ -80,10 +85,10 @@ async def test_a_customer_is_found_by_phone_email_case_or_account_number(
 async def test_a_search_that_finds_nobody_answers_no_customer_and_an_empty_one_is_refused(
     server: Server, http: aiohttp.ClientSession
 ) -> None:  # C2
-    async with http.get(_url(server, "/api/customers"), params={"q": "0699999999"}) as r:
+    async with http.get(_url(server, "/api/v1/customers"), params={"q": "0699999999"}) as r:
         assert r.status == 200
         assert await r.json() == {"customer": None, "cases": []}
-    async with http.get(_url(server, "/api/customers"), params={"q": "  "}) as r:
+    async with http.get(_url(server, "/api/v1/customers"), params={"q": "  "}) as r:
         await _problem(r, 400, "invalid_request")
 
 
@@ -91,26 +96,27 @@ async def test_case_status_changes_by_hand_are_on_the_timeline_and_bad_ones_chan
     server: Server, http: aiohttp.ClientSession
 ) -> None:  # S3, S8
     number = await _support_case(server)
-    path = f"/api/cases/{number}/status"
-    async with http.post(_url(server, path), json={"status": "asleep", "actor": "2002"}) as r:
+    path = f"/api/v1/cases/{number}/status"
+    async with http.post(_url(server, path), json={"status": "asleep"}) as r:
         body = await _problem(r, 422, "invalid_value")
-    async with http.post(_url(server, path), json={"status": "resolved"}) as r:
-        assert "'actor' is required" in (await _problem(r, 400, "invalid_request"))["detail"]
+    async with http.post(_url(server, path), json={"status": "resolved", "actor": "2001"}) as r:
+        # The audit actor is the signed-in user, never a body field.
+        assert "actor" in (await _problem(r, 400, "invalid_request"))["detail"]
     assert (await server.crm.get_case(number)).status == "open"
 
-    async with http.post(_url(server, path), json={"status": "resolved", "actor": "2002"}) as r:
+    async with http.post(_url(server, path), json={"status": "resolved"}) as r:
         assert r.status == 200 and (await r.json())["status"] == "resolved"
-    async with http.post(_url(server, path), json={"status": "closed", "actor": "2002"}) as r:
+    async with http.post(_url(server, path), json={"status": "closed"}) as r:
         assert (await r.json())["status"] == "closed"
-    async with http.post(_url(server, path), json={"status": "open", "actor": "2002"}) as r:
+    async with http.post(_url(server, path), json={"status": "open"}) as r:
         body = await _problem(r, 409, "case_closed")
     assert body["detail"]
-    async with http.get(_url(server, f"/api/cases/{number}")) as r:
+    async with http.get(_url(server, f"/api/v1/cases/{number}")) as r:
         details = await r.json()
     assert details["case"]["status"] == "closed"
     changes = [(a["field"], a["new_value"], a["actor"]) for a in details["audit"]]
     assert ("status", "resolved", "2002") in changes and ("status", "closed", "2002") in changes
-    async with http.get(_url(server, "/api/cases/C-nope")) as r:
+    async with http.get(_url(server, "/api/v1/cases/C-nope")) as r:
         await _problem(r, 404, "unknown_case")
 
 
@@ -118,11 +124,11 @@ async def test_a_priority_set_by_hand_overrides_the_automatic_one(
     server: Server, http: aiohttp.ClientSession
 ) -> None:  # S1
     number = await _support_case(server)
-    path = f"/api/cases/{number}/priority"
-    async with http.post(_url(server, path), json={"priority": "urgent", "actor": "2002"}) as r:
+    path = f"/api/v1/cases/{number}/priority"
+    async with http.post(_url(server, path), json={"priority": "urgent"}) as r:
         case = await r.json()
     assert (case["priority"], case["priority_manual"]) == ("urgent", True)
-    async with http.post(_url(server, path), json={"priority": "meh", "actor": "2002"}) as r:
+    async with http.post(_url(server, path), json={"priority": "meh"}) as r:
         await _problem(r, 422, "invalid_value")
     assert (await server.crm.get_case(number)).priority == "urgent"
 
@@ -131,30 +137,26 @@ async def test_intake_answers_are_checked_against_the_queue_script_and_stored_wi
     server: Server, http: aiohttp.ClientSession
 ) -> None:  # D4
     number = await _support_case(server)
-    path = f"/api/cases/{number}/intake"
+    path = f"/api/v1/cases/{number}/intake"
     refused = [
         ({"product": "office"}, "intake_answer_missing", "blocking"),
         ({"product": "fridge", "blocking": True}, "intake_answer_invalid", "product"),
         ({"product": "office", "blocking": "perhaps"}, "intake_answer_invalid", "blocking"),
     ]
     for answers, code, question in refused:
-        async with http.post(_url(server, path), json={"actor": "2002", "answers": answers}) as r:
+        async with http.post(_url(server, path), json={"answers": answers}) as r:
             assert (await _problem(r, 422, code))["question"] == question
-    async with http.post(
-        _url(server, path), json={"actor": "2002", "answers": {"colour": "red"}}
-    ) as r:
+    async with http.post(_url(server, path), json={"answers": {"colour": "red"}}) as r:
         assert (await _problem(r, 422, "intake_unknown_question"))["questions"] == ["colour"]
-    async with http.post(_url(server, path), json={"actor": "2002", "answers": "office"}) as r:
+    async with http.post(_url(server, path), json={"answers": "office"}) as r:
         await _problem(r, 400, "invalid_request")
-    async with http.post(
-        _url(server, path), json={"actor": "2002", "answers": {}, "script": "nosuchqueue"}
-    ) as r:
+    async with http.post(_url(server, path), json={"answers": {}, "script": "nosuchqueue"}) as r:
         await _problem(r, 422, "unknown_intake_script")
     assert (await server.crm.case_details(number)).intake_answers == ()
 
     async with http.post(
         _url(server, path),
-        json={"actor": "2002", "answers": {"product": "hotel", "blocking": "yes"}},
+        json={"answers": {"product": "hotel", "blocking": "yes"}},
     ) as r:
         assert r.status == 200
         saved = await r.json()
@@ -164,7 +166,7 @@ async def test_intake_answers_are_checked_against_the_queue_script_and_stored_wi
         ("product", "hotel", "2002"),
         ("blocking", True, "2002"),
     }
-    async with http.get(_url(server, "/api/intake/support")) as r:
+    async with http.get(_url(server, "/api/v1/intake/support")) as r:
         assert [q["id"] for q in (await r.json())["questions"]] == ["product", "blocking"]
 
 
@@ -172,18 +174,16 @@ async def test_a_follow_up_note_goes_on_the_case_timeline(
     server: Server, http: aiohttp.ClientSession
 ) -> None:  # C1
     number = await _support_case(server)
-    path = f"/api/cases/{number}/follow-ups"
-    async with http.post(_url(server, path), json={"actor": "2002", "body": "Call back at 3"}) as r:
+    path = f"/api/v1/cases/{number}/follow-ups"
+    async with http.post(_url(server, path), json={"body": "Call back at 3"}) as r:
         assert r.status == 201
         note = await r.json()
     assert (note["kind"], note["visibility"], note["author"]) == ("note", "private", "2002")
-    async with http.post(
-        _url(server, path), json={"actor": "2002", "body": "x", "kind": "smoke_signal"}
-    ) as r:
+    async with http.post(_url(server, path), json={"body": "x", "kind": "smoke_signal"}) as r:
         await _problem(r, 422, "invalid_value")
-    async with http.post(_url(server, path), json={"actor": "2002", "body": ""}) as r:
+    async with http.post(_url(server, path), json={"body": ""}) as r:
         await _problem(r, 400, "invalid_request")
-    async with http.get(_url(server, f"/api/cases/{number}")) as r:
+    async with http.get(_url(server, f"/api/v1/cases/{number}")) as r:
         bodies = [f["body"] for f in (await r.json())["follow_ups"]]
     assert bodies == ["Call back at 3"]
 
@@ -192,64 +192,62 @@ async def test_escalation_raises_the_case_level_up_to_two(
     server: Server, http: aiohttp.ClientSession
 ) -> None:  # D5, S4
     number = await _support_case(server)
-    path = f"/api/cases/{number}/escalate"
+    path = f"/api/v1/cases/{number}/escalate"
     for level in (1, 2):
-        async with http.post(_url(server, path), json={"actor": "2002"}) as r:
+        async with http.post(_url(server, path), json={}) as r:
             case = await r.json()
         # No agent of that level is configured: the case waits unassigned in its group.
         assert (case["escalation_level"], case["owner_agent_id"]) == (level, None)
-    async with http.post(_url(server, path), json={"actor": "2002"}) as r:
+    async with http.post(_url(server, path), json={}) as r:
         await _problem(r, 409, "escalation_not_possible")
     assert (await server.crm.get_case(number)).escalation_level == 2
 
 
 async def test_tasks_are_planned_listed_per_agent_and_completed(
-    server: Server, http: aiohttp.ClientSession
+    server: Server, http: aiohttp.ClientSession, sup: aiohttp.ClientSession
 ) -> None:  # C1
     number = await _support_case(server)
     due = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     task = {
-        "actor": "2002",
         "assignee": "2002",
         "kind": "call",
         "title": "Call Marie back",
         "due_at": due,
         "case_number": number,
     }
-    async with http.post(_url(server, "/api/tasks"), json={**task, "kind": "fax"}) as r:
+    async with http.post(_url(server, "/api/v1/tasks"), json={**task, "kind": "fax"}) as r:
         await _problem(r, 422, "invalid_value")
-    async with http.post(_url(server, "/api/tasks"), json={**task, "due_at": "tomorrow"}) as r:
+    async with http.post(_url(server, "/api/v1/tasks"), json={**task, "due_at": "tomorrow"}) as r:
         await _problem(r, 400, "invalid_request")
-    async with http.post(_url(server, "/api/tasks"), json={**task, "assignee": "9999"}) as r:
+    async with sup.post(_url(server, "/api/v1/tasks"), json={**task, "assignee": "9999"}) as r:
         await _problem(r, 404, "unknown_agent")
-    async with http.post(_url(server, "/api/tasks"), json=task) as r:
+    async with http.post(_url(server, "/api/v1/tasks"), json=task) as r:
         assert r.status == 201
         created = await r.json()
     assert created["reminder_at"] is not None
-    async with http.get(_url(server, "/api/agents/2002/tasks")) as r:
+    async with http.get(_url(server, "/api/v1/agents/2002/tasks")) as r:
         assert [t["id"] for t in await r.json()] == [created["id"]]
-    async with http.post(
-        _url(server, f"/api/tasks/{created['id']}/complete"), json={"actor": "2002"}
-    ) as r:
+    async with http.post(_url(server, f"/api/v1/tasks/{created['id']}/complete"), json={}) as r:
         assert (await r.json())["done_at"] is not None
-    async with http.get(_url(server, "/api/agents/2002/tasks")) as r:
+    async with http.get(_url(server, "/api/v1/agents/2002/tasks")) as r:
         assert await r.json() == []
-    async with http.get(_url(server, "/api/agents/2002/tasks?include_done=1")) as r:
+    async with http.get(_url(server, "/api/v1/agents/2002/tasks?include_done=1")) as r:
         assert len(await r.json()) == 1
-    async with http.post(_url(server, "/api/tasks/424242/complete"), json={"actor": "x"}) as r:
+    async with sup.post(_url(server, "/api/v1/tasks/424242/complete"), json={}) as r:
         await _problem(r, 404, "unknown_task")
 
 
 async def test_a_supervisor_message_is_stored_and_pushed_live_to_that_agent_only(
-    server: Server, http: aiohttp.ClientSession
+    server: Server, http: aiohttp.ClientSession, sup: aiohttp.ClientSession, accounts: Accounts
 ) -> None:  # S10
+    anna_http = await accounts.client("anna")
     async with (
-        http.ws_connect(_url(server, "/ws?agent=2002")) as ben,
-        http.ws_connect(_url(server, "/ws?agent=2001")) as anna,
+        http.ws_connect(_url(server, "/api/v1/ws")) as ben,
+        anna_http.ws_connect(_url(server, "/api/v1/ws")) as anna,
     ):
-        async with http.post(
-            _url(server, "/api/agents/2002/notifications"),
-            json={"sender": "sup", "title": "Team meeting at 4"},
+        async with sup.post(
+            _url(server, "/api/v1/agents/2002/notifications"),
+            json={"title": "Team meeting at 4"},
         ) as r:
             assert r.status == 201
             sent = await r.json()
@@ -260,37 +258,43 @@ async def test_a_supervisor_message_is_stored_and_pushed_live_to_that_agent_only
             "supervisor_message",
             "Team meeting at 4",
         )
+        assert pushed["sender"] == "sup"
         with pytest.raises(asyncio.TimeoutError):
             await anna.receive_json(timeout=0.3)
-    async with http.get(_url(server, "/api/agents/2002/notifications?unread=1")) as r:
+    async with http.get(_url(server, "/api/v1/agents/2002/notifications?unread=1")) as r:
         assert [n["id"] for n in await r.json()] == [sent["id"]]
-    async with http.post(_url(server, f"/api/agents/2001/notifications/{sent['id']}/read")) as r:
+    async with sup.post(_url(server, f"/api/v1/agents/2001/notifications/{sent['id']}/read")) as r:
         await _problem(r, 404, "unknown_notification")  # someone else's
-    async with http.post(_url(server, f"/api/agents/2002/notifications/{sent['id']}/read")) as r:
+    async with http.post(_url(server, f"/api/v1/agents/2002/notifications/{sent['id']}/read")) as r:
         assert (await r.json())["read_at"] is not None
-    async with http.get(_url(server, "/api/agents/2002/notifications?unread=1")) as r:
+    async with http.get(_url(server, "/api/v1/agents/2002/notifications?unread=1")) as r:
         assert await r.json() == []
-    async with http.post(
-        _url(server, "/api/agents/9999/notifications"), json={"sender": "sup", "title": "hi"}
+    async with sup.post(
+        _url(server, "/api/v1/agents/9999/notifications"), json={"title": "hi"}
     ) as r:
         await _problem(r, 404, "unknown_agent")
-    async with http.post(_url(server, "/api/agents/2002/notifications"), json={"sender": "s"}) as r:
+    async with http.post(
+        _url(server, "/api/v1/agents/2002/notifications"), json={"title": "x"}
+    ) as r:
+        await _problem(r, 403, "forbidden")  # an agent does not message agents
+    async with sup.post(_url(server, "/api/v1/agents/2002/notifications"), json={}) as r:
         await _problem(r, 400, "invalid_request")
 
 
 async def test_an_agents_socket_leaves_out_events_about_other_agents(
-    server: Server, http: aiohttp.ClientSession
+    server: Server, http: aiohttp.ClientSession, sup: aiohttp.ClientSession
 ) -> None:  # S11
-    async with http.ws_connect(_url(server, "/ws?agent=2002")) as ws:
-        await http.post(_url(server, "/api/agents/2001/state"), json={"state": "ready"})
-        await http.post(_url(server, "/api/agents/2002/state"), json={"state": "ready"})
+    async with http.ws_connect(_url(server, "/api/v1/ws?agent=2001")) as ws:
+        # An agent's socket is their own stream, whatever agent they ask for.
+        await sup.post(_url(server, "/api/v1/agents/2001/force"), json={"state": "ready"})
+        await http.post(_url(server, "/api/v1/agents/2002/state"), json={"state": "ready"})
         message = await ws.receive_json(timeout=5)
         assert (message["type"], message["agent_id"], message["new"]) == (
             "AgentStateEvent",
             "2002",
             "ready",
         )
-    async with http.get(_url(server, "/ws?agent=9999")) as r:
+    async with sup.get(_url(server, "/api/v1/ws?agent=9999")) as r:
         await _problem(r, 404, "unknown_agent")
 
 
@@ -304,7 +308,7 @@ async def test_the_desk_view_gives_a_reloaded_desktop_its_call_and_ticket(
     await ready(server, "2002")
     await switchboard.call("0189000003", "0611000077")
     ticket = await next_event(events, TicketOpened)
-    async with http.get(_url(server, "/api/agents/2002/desk")) as r:
+    async with http.get(_url(server, "/api/v1/agents/2002/desk")) as r:
         desk = await r.json()
     assert desk["agent"]["state"] == "on_call"
     assert desk["agent"]["in_state_s"] >= 0
@@ -315,19 +319,20 @@ async def test_the_desk_view_gives_a_reloaded_desktop_its_call_and_ticket(
 
 
 async def test_the_pages_and_their_assets_are_served_and_nothing_else(
-    server: Server, http: aiohttp.ClientSession
+    server: Server, accounts: Accounts
 ) -> None:  # S11
-    for path in ("/desk", "/wallboard"):
+    http = await accounts.client(None)
+    for path in ("/signin", "/desk", "/wallboard"):
         async with http.get(_url(server, path)) as r:
             assert r.status == 200 and r.content_type == "text/html"
     async with http.get(_url(server, "/"), allow_redirects=False) as r:
-        assert (r.status, r.headers["Location"]) == (302, "/desk")
+        assert (r.status, r.headers["Location"]) == (302, "/signin")
     async with http.get(_url(server, "/static/desk.js")) as r:
         assert r.status == 200 and "javascript" in r.content_type
     for path in ("/static/__init__.py", "/static/..%2Fapi%2Fapp.py", "/static/nope.css"):
         async with http.get(_url(server, path)) as r:
             assert r.status == 404, path
-    async with http.get(_url(server, "/api/nothing-here")) as r:
+    async with http.get(_url(server, "/api/v1/nothing-here")) as r:
         await _problem(r, 404, "unknown_route")
-    async with http.delete(_url(server, "/api/agents")) as r:
+    async with http.delete(_url(server, "/api/v1/agents")) as r:
         await _problem(r, 405, "method_not_allowed")

@@ -1,0 +1,227 @@
+"""Request bodies, query strings and path parameters as pydantic models with bounds.
+
+Every string has a length limit and refuses NUL, other control characters and lone
+surrogates (PostgreSQL stores none of them); every number has a range that fits the
+database's integers; enums are closed; unknown fields are refused. The OpenAPI document
+is generated from these models, so what is checked is what is written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from crm import limits
+
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _clean(value: str) -> str:
+    if _FORBIDDEN.search(value):
+        raise ValueError("control characters and lone surrogates are not allowed")
+    return value
+
+
+_CLEAN = AfterValidator(_clean)
+
+
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_time_only(value: object) -> object:
+    # pydantic would also read a number as Unix time; the contract says ISO 8601.
+    if not isinstance(value, str) or not _ISO_TIME.match(value):
+        raise ValueError("an ISO 8601 time with a zone, e.g. 2025-01-06T09:00:00+01:00")
+    return value
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_time_only)]
+
+
+def _bounds(max_length: int, min_length: int = 0) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+AgentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+QueueName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+CallId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+CaseNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+# A row id: positive and within a 32-bit integer column.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# A number to dial: digits with an optional leading +, or the usual separators.
+DialNumber = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ().-]{2,32}$")]
+Name = Annotated[str, _bounds(64, 1), _CLEAN]
+ShortText = Annotated[str, _bounds(200, 1), _CLEAN]
+Reason = Annotated[str, _bounds(limits.AGENT_STATE_REASON), _CLEAN]
+LongText = Annotated[str, _bounds(20_000), _CLEAN]
+Login = Annotated[str, StringConstraints(min_length=1, max_length=64), _CLEAN]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class NoBody(Model):
+    """An empty JSON object (or no body at all)."""
+
+
+# --- path parameters ---------------------------------------------------------------
+
+
+class AgentPath(Model):
+    agent_id: AgentId
+
+
+class CallPath(Model):
+    call_id: CallId
+
+
+class CasePath(Model):
+    number: CaseNumber
+
+
+class QueuePath(Model):
+    queue: QueueName
+
+
+class TaskPath(Model):
+    task_id: RowId
+
+
+class NotificationPath(Model):
+    agent_id: AgentId
+    notification_id: RowId
+
+
+# --- sessions --------------------------------------------------------------------------
+
+
+class SignIn(Model):
+    login: Login
+    password: Password
+
+
+# --- live calls and agents ---------------------------------------------------------------
+
+
+class AgentStateBody(Model):
+    state: Literal["ready", "paused", "logged_out", "manual_call"]
+    reason: Reason | None = None
+
+
+class ForceStateBody(Model):
+    state: Literal["ready", "paused", "logged_out"]
+    reason: Reason | None = None
+
+
+class PlaceCallBody(Model):
+    number: DialNumber
+
+
+class TransferBody(Model):
+    """Exactly one of `agent` or `queue`."""
+
+    agent: AgentId | None = None
+    queue: QueueName | None = None
+
+
+class AssignBody(Model):
+    agent: AgentId
+
+
+class LimitQuery(Model):
+    limit: int = Field(50, ge=1, le=500)
+
+
+class JournalQuery(Model):
+    number: Annotated[str, _bounds(32, 1), _CLEAN]
+    limit: int = Field(50, ge=1, le=500)
+
+
+class StatsQuery(Model):
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: IsoTime | None = Field(None, alias="from")
+    end: IsoTime | None = Field(None, alias="to")
+    by: Literal["queue", "agent"] = "queue"
+
+
+# --- CRM ---------------------------------------------------------------------------------
+
+
+class SearchQuery(Model):
+    q: Annotated[str, _bounds(200, 1), _CLEAN]
+
+
+class CaseStatusBody(Model):
+    status: Annotated[str, _bounds(32, 1), _CLEAN]
+    message: LongText = ""
+
+
+class CasePriorityBody(Model):
+    priority: Annotated[str, _bounds(16, 1), _CLEAN]
+
+
+AnswerValue = (
+    bool
+    | Annotated[int, Field(ge=-(2**53), le=2**53)]
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | Annotated[str, _bounds(2_000), _CLEAN]
+    | None
+)
+
+
+class IntakeBody(Model):
+    answers: Annotated[
+        dict[Annotated[str, _bounds(64, 1), _CLEAN], AnswerValue], Field(max_length=100)
+    ]
+    script: QueueName | None = None
+    call_id: CallId | None = None
+
+
+class FollowUpBody(Model):
+    # Kinds and visibilities are the CRM's to check (422 invalid_value).
+    kind: Annotated[str, _bounds(16, 1), _CLEAN] = "note"
+    body: Annotated[str, _bounds(20_000, 1), _CLEAN]
+    visibility: Annotated[str, _bounds(16, 1), _CLEAN] = "private"
+    call_id: CallId | None = None
+
+
+class NewTaskBody(Model):
+    assignee: AgentId
+    kind: Annotated[str, _bounds(32, 1), _CLEAN]
+    title: ShortText
+    due_at: IsoTime
+    case_number: CaseNumber | None = None
+    reminder_minutes_before: int | None = Field(None, ge=0, le=60 * 24 * 31)
+
+
+class TasksQuery(Model):
+    include_done: bool = False
+
+
+class NotificationsQuery(Model):
+    unread: bool = False
+
+
+class MessageBody(Model):
+    title: ShortText
+    body: Annotated[str, _bounds(5_000), _CLEAN] = ""
+    case_number: CaseNumber | None = None
+
+
+class LiveQuery(Model):
+    """A supervisor may follow one agent's stream; an agent always gets their own."""
+
+    agent: AgentId | None = None

@@ -58,9 +58,10 @@ CallId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 CaseNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 # A row id: positive and within a 32-bit integer column.
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
-# A number to dial: digits with an optional leading +, or the usual separators.
-DialNumber = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ().-]{2,32}$")]
 Name = Annotated[str, _bounds(64, 1), _CLEAN]
+# A number to dial: bounded text here; the centre's dialling rules parse it (422
+# invalid_phone_number, number_not_allowed).
+DialNumber = Annotated[str, _bounds(64, 1), _CLEAN]
 ShortText = Annotated[str, _bounds(200, 1), _CLEAN]
 Reason = Annotated[str, _bounds(limits.AGENT_STATE_REASON), _CLEAN]
 LongText = Annotated[str, _bounds(20_000), _CLEAN]

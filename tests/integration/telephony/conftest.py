@@ -162,3 +162,15 @@ async def accounts(server: Server) -> AsyncIterator[Accounts]:
         yield accounts
     finally:
         await accounts.close()
+
+
+@contextlib.asynccontextmanager
+async def signed_in(server: Server, login: str = "root") -> AsyncIterator[aiohttp.ClientSession]:
+    """A client signed in as one of USERS (created on first use), closed afterwards."""
+    accounts = Accounts(server)
+    if not await server.identity.users():
+        await accounts.add_users()
+    try:
+        yield await accounts.client(login)
+    finally:
+        await accounts.close()

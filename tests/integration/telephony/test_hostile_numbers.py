@@ -19,7 +19,7 @@ from acd.telephony.service import (
     CallEnded,
     CallQueuedEvent,
 )
-from tests.integration.telephony.conftest import ready, running_server
+from tests.integration.telephony.conftest import ready, running_server, signed_in
 from tests.waiting import next_event, until
 
 pytestmark = pytest.mark.asterisk
@@ -32,7 +32,7 @@ def _url(server: Server, path: str) -> str:
 async def _manual_call(http: aiohttp.ClientSession, server: Server, agent_id: str) -> None:
     for state in ("ready", "manual_call"):
         async with http.post(
-            _url(server, f"/api/agents/{agent_id}/state"), json={"state": state}
+            _url(server, f"/api/v1/agents/{agent_id}/state"), json={"state": state}
         ) as r:
             assert r.status == 200
 
@@ -54,16 +54,18 @@ async def test_a_crafted_number_is_refused_before_any_phone_rings(
     await switchboard.phone("2001")
     await switchboard.phone("2003")
     await switchboard.phone("0622000009", talk=0.5)
-    async with aiohttp.ClientSession() as http:
+    async with signed_in(server) as http:
         await _manual_call(http, server, "2001")
-        async with http.post(_url(server, "/api/agents/2001/calls"), json={"number": number}) as r:
+        async with http.post(
+            _url(server, "/api/v1/agents/2001/calls"), json={"number": number}
+        ) as r:
             assert r.status == 422
             assert r.content_type == "application/problem+json"
             assert (await r.json())["code"] == code
         assert server.telephony.calls == {}
         # Nothing was dialled, and a proper number still goes out on the same link.
         async with http.post(
-            _url(server, "/api/agents/2001/calls"), json={"number": "06 22 00 00 09"}
+            _url(server, "/api/v1/agents/2001/calls"), json={"number": "06 22 00 00 09"}
         ) as r:
             assert r.status == 202
             call_id = (await r.json())["call_id"]
@@ -87,11 +89,11 @@ async def test_an_outbound_call_whose_dial_fails_at_once_always_ends_and_frees_t
     await switchboard.phone("2001")
     async with running_server(broken) as server:
         with server.bus.subscribe() as events:
-            async with aiohttp.ClientSession() as http:
+            async with signed_in(server) as http:
                 await _manual_call(http, server, "2001")
                 for attempt in range(5):
                     async with http.post(
-                        _url(server, "/api/agents/2001/calls"),
+                        _url(server, "/api/v1/agents/2001/calls"),
                         json={"number": f"062200001{attempt}"},
                     ) as r:
                         assert r.status == 202, await r.text()
@@ -100,7 +102,7 @@ async def test_an_outbound_call_whose_dial_fails_at_once_always_ends_and_frees_t
                         events, CallEnded, lambda e, c=call_id: e.uniqueid == c
                     )
                     assert ended.outcome == "outbound_failed"
-                    async with http.get(_url(server, "/api/calls")) as r:
+                    async with http.get(_url(server, "/api/v1/calls")) as r:
                         assert await r.json() == []
             await server.journal.drain()
             history = await server.crm.call_history("0622000010")

@@ -55,6 +55,8 @@ POLICIES = {
     "POST /api/v1/tasks": "signed_in",
     "POST /api/v1/tasks/{task_id}/complete": "self",
     "GET /api/v1/ws": "signed_in",
+    "GET /api/v1/journal/dead-letters": "admin",
+    "GET /api/v1/outbox/failed": "admin",
 }
 CALLERS = ("anonymous", "agent", "other_agent", "supervisor", "admin")
 LET_THROUGH = {

@@ -80,41 +80,45 @@ def agent_teams(request: web.Request, agent_id: str) -> frozenset[str]:
     return access.team_queues(skills, queues, agent_id)
 
 
-class CaseAccess(Policy):
-    description = "the case's owner and its queue's team, supervisors and admins"
+class AgentScoped(Policy):
+    """Supervisors and admins always; an agent when `allows_agent` says the object is theirs."""
 
     async def allows(self, request: web.Request, principal: Principal) -> bool:
         if access.is_supervisor(principal):
             return True
         if principal.agent_id is None:
             return False
+        return await self.allows_agent(request, principal, principal.agent_id)
+
+    async def allows_agent(self, request: web.Request, principal: Principal, agent_id: str) -> bool:
+        raise NotImplementedError
+
+
+class CaseAccess(AgentScoped):
+    description = "the case's owner and its queue's team, supervisors and admins"
+
+    async def allows_agent(self, request: web.Request, principal: Principal, agent_id: str) -> bool:
         case = await request.app[CRM].get_case(request.match_info["number"])
-        teams = agent_teams(request, principal.agent_id)
+        teams = agent_teams(request, agent_id)
         return access.may_see_case(principal, case.owner_agent_id, case.queue, teams)
 
 
-class CallAccess(Policy):
+class CallAccess(AgentScoped):
     description = "the agent on the call, supervisors and admins"
 
-    async def allows(self, request: web.Request, principal: Principal) -> bool:
-        if access.is_supervisor(principal):
-            return True
+    async def allows_agent(self, request: web.Request, principal: Principal, agent_id: str) -> bool:
         call = request.app[TELEPHONY].calls.get(request.match_info["call_id"])
         if call is None:
             raise ApiProblem(404, "unknown_call", "no such live call")
         return call.agent_id is not None and access.may_act_for_agent(principal, call.agent_id)
 
 
-class TaskAccess(Policy):
+class TaskAccess(AgentScoped):
     description = "the task's assignee, supervisors and admins"
 
-    async def allows(self, request: web.Request, principal: Principal) -> bool:
-        if access.is_supervisor(principal):
-            return True
-        if principal.agent_id is None:
-            return False
+    async def allows_agent(self, request: web.Request, principal: Principal, agent_id: str) -> bool:
         task_id = parsed_path(request, TaskPath).task_id
-        tasks = await request.app[CRM].tasks_for(principal.agent_id, include_done=True)
+        tasks = await request.app[CRM].tasks_for(agent_id, include_done=True)
         return any(task.id == task_id for task in tasks)
 
 

@@ -20,6 +20,7 @@ Schema of `ivr-config/intake.yaml`::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
@@ -162,6 +163,23 @@ class IntakeScript(BaseModel):
                 continue
             typed[question.id] = _coerce(question, raw)
         return typed
+
+    def asked(self, answers: Mapping[str, Any]) -> list[Question]:
+        """The questions put to the caller given the answers so far, in script order: those
+        whose `when` holds on the answers to the earlier questions asked, read as
+        `validate_answers` reads them (an answer that does not read yet counts as none)."""
+        typed: dict[str, AnswerValue] = {}
+        asked: list[Question] = []
+        for question in self.questions:
+            if question.when is not None and not question.when.holds(typed):
+                continue
+            asked.append(question)
+            raw = answers.get(question.id)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            with contextlib.suppress(IntakeAnswerInvalid):
+                typed[question.id] = _coerce(question, raw)
+        return asked
 
 
 class IntakeDocument(BaseModel):

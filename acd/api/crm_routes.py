@@ -33,6 +33,7 @@ from acd.api.schemas import (
     CaseStatusBody,
     FollowUpBody,
     IntakeBody,
+    IntakeDraftBody,
     LimitQuery,
     MessageBody,
     NewTaskBody,
@@ -134,6 +135,22 @@ async def intake_script(request: web.Request) -> web.Response:
     if script is None:
         raise UnknownIntakeScript(f"no intake script for queue {queue!r}", script=queue)
     return json_response(script.model_dump(mode="json"))
+
+
+@endpoint(SIGNED_IN, path=QueuePath, body=IntakeDraftBody)
+async def intake_asked(request: web.Request) -> web.Response:
+    """D4: which of the script's questions are asked given the answers so far.
+
+    Answers `{"asked": [ids in script order], "missing": [ids of the required questions
+    asked and not answered yet]}`; the desk shows the questions asked and nothing else."""
+    queue = parsed_path(request, QueuePath).queue
+    script = request.app[INTAKE].get(queue)
+    if script is None:
+        raise UnknownIntakeScript(f"no intake script for queue {queue!r}", script=queue)
+    answers = parsed_body(request, IntakeDraftBody).answers
+    asked = script.asked(answers)
+    missing = [q.id for q in asked if q.required and answers.get(q.id) in (None, "")]
+    return json_response({"asked": [q.id for q in asked], "missing": missing})
 
 
 @endpoint(CASE, path=CasePath, body=IntakeBody)
@@ -305,6 +322,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/cases/{number}/follow-ups", add_follow_up)
     app.router.add_post("/api/v1/cases/{number}/escalate", escalate)
     app.router.add_get("/api/v1/intake/{queue}", intake_script)
+    app.router.add_post("/api/v1/intake/{queue}/asked", intake_asked)
     app.router.add_post("/api/v1/tasks", create_task)
     app.router.add_post("/api/v1/tasks/{task_id}/complete", complete_task)
     app.router.add_get("/api/v1/agents/{agent_id}/tasks", agent_tasks)

@@ -183,12 +183,21 @@ AnswerValue = (
 )
 
 
+IntakeAnswers = Annotated[
+    dict[Annotated[str, _bounds(64, 1), _CLEAN], AnswerValue], Field(max_length=100)
+]
+
+
 class IntakeBody(Model):
-    answers: Annotated[
-        dict[Annotated[str, _bounds(64, 1), _CLEAN], AnswerValue], Field(max_length=100)
-    ]
+    answers: IntakeAnswers
     script: QueueName | None = None
     call_id: CallId | None = None
+
+
+class IntakeDraftBody(Model):
+    """The answers given so far, to learn which questions are asked."""
+
+    answers: IntakeAnswers
 
 
 class FollowUpBody(Model):

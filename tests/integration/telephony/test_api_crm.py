@@ -170,6 +170,38 @@ async def test_intake_answers_are_checked_against_the_queue_script_and_stored_wi
         assert [q["id"] for q in (await r.json())["questions"]] == ["product", "blocking"]
 
 
+async def test_the_server_says_which_intake_questions_are_asked_given_the_answers_so_far(
+    server: Server, http: aiohttp.ClientSession
+) -> None:  # D4
+    async def asked(answers: dict[str, Any]) -> dict[str, Any]:
+        async with http.post(
+            _url(server, "/api/v1/intake/sales/asked"), json={"answers": answers}
+        ) as r:
+            assert r.status == 200
+            return dict(await r.json())
+
+    assert await asked({}) == {"asked": ["product", "blocking"], "missing": ["blocking"]}
+    assert await asked({"product": "hotel", "blocking": "yes"}) == {
+        "asked": ["product", "room", "blocking", "users"],
+        "missing": ["users"],
+    }
+    # An answer to a question no longer asked is left out; one that does not read yet
+    # ("perhaps" to a yes/no question) asks nothing more.
+    assert await asked({"product": "office", "room": "12", "blocking": "perhaps"}) == {
+        "asked": ["product", "blocking"],
+        "missing": [],
+    }
+    assert await asked({"blocking": True, "users": "3"}) == {
+        "asked": ["product", "blocking", "users"],
+        "missing": [],
+    }
+    path = "/api/v1/intake/nosuchqueue/asked"
+    async with http.post(_url(server, path), json={"answers": {}}) as r:
+        await _problem(r, 422, "unknown_intake_script")
+    async with http.post(_url(server, "/api/v1/intake/sales/asked"), json={}) as r:
+        await _problem(r, 400, "invalid_request")
+
+
 async def test_a_follow_up_note_goes_on_the_case_timeline(
     server: Server, http: aiohttp.ClientSession
 ) -> None:  # C1

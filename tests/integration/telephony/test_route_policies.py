@@ -52,6 +52,7 @@ POLICIES = {
     "POST /api/v1/cases/{number}/follow-ups": "self",
     "POST /api/v1/cases/{number}/escalate": "self",
     "GET /api/v1/intake/{queue}": "signed_in",
+    "POST /api/v1/intake/{queue}/asked": "signed_in",
     "POST /api/v1/tasks": "signed_in",
     "POST /api/v1/tasks/{task_id}/complete": "self",
     "GET /api/v1/ws": "signed_in",

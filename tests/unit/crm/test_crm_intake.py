@@ -83,6 +83,18 @@ def test_conditional_question_is_required_only_when_its_condition_holds():  # D4
     assert "users" not in typed
 
 
+def test_a_conditional_question_is_asked_once_its_condition_holds():  # D4
+    script = load_intake_scripts(DOC)["support"]
+    asked = ["product", "blocking", "since", "notes"]
+    assert [q.id for q in script.asked({})] == asked
+    assert [q.id for q in script.asked({"blocking": "no", "users": 3})] == asked
+    # Answers are read as when they are saved: "oui" is yes.
+    with_users = ["product", "blocking", "users", "since", "notes"]
+    assert [q.id for q in script.asked({"blocking": "oui"})] == with_users
+    # An answer that does not read yet counts as none.
+    assert [q.id for q in script.asked({"blocking": "maybe"})] == asked
+
+
 @pytest.mark.parametrize(
     ("answers", "question"),
     [

@@ -1,7 +1,7 @@
 """The sign-in page, the agent desktop and the supervisor wallboard: static files from
-`acd/web/` (package data, no build step). The pages are public; what they show comes
-from the API, which asks who is signed in (the pages send people to /signin when nobody
-is)."""
+`acd/web/` (package data, no build step: the scripts are ES modules the browser loads
+from /static/). The pages are public; what they show comes from the API, which asks who
+is signed in (the pages send people to /signin when nobody is)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,15 @@ from aiohttp import web
 from acd.api.contract import PUBLIC, endpoint
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-# Only the page assets are served, never the package's Python files.
-_ASSETS = frozenset({".js", ".css", ".svg", ".html"})
+# Only the page assets are served, never the package's Python files. Their types are
+# named, not guessed from the machine's MIME table: a browser runs a module script only
+# when it comes as JavaScript.
+_ASSETS = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".html": "text/html; charset=utf-8",
+}
 
 
 def _page(name: str) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
@@ -31,7 +38,8 @@ async def asset(request: web.Request) -> web.FileResponse:
     path = WEB_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in _ASSETS or not path.is_file():
         raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+    headers = {"Cache-Control": "no-cache", "Content-Type": _ASSETS[path.suffix]}
+    return web.FileResponse(path, headers=headers)
 
 
 @endpoint(PUBLIC, documented=False)

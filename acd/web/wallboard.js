@@ -193,7 +193,7 @@ currentSession().then((me) => {
   $("who").textContent = `${me.login} (${me.role})`;
   connectLive("/api/v1/ws", {
     onOpen: () => { loadLive(); loadStats(); },
-    onMessage: (event) => reloadSoon(event.type === "CallEnded"),
+    onMessage: (event) => reloadSoon(event.type === "call.ended"),
     onStatus: (up) => $("link").classList.toggle("up", up),
   });
   tick();

@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from acd.bootstrap import Server
+from acd.centre import intake_scripts
 from acd.sandbox import Switchboard
 from acd.telephony.desk import TicketOpened
 from acd.telephony.service import CallQueuedEvent
@@ -185,49 +186,17 @@ async def test_the_intake_form_asks_a_conditional_question_only_when_its_conditi
 ) -> None:  # D4
     case = await server.crm.open_case(actor="2001", queue="support", owner_agent_id="2001")
     await _sign_in(page, "2001")
-    script = {
-        "name": "support",
-        "title": "Support incident",
-        "questions": [
-            {
-                "id": "product",
-                "label": "Which product?",
-                "type": "choice",
-                "required": False,
-                "choices": ["office", "hotel"],
-                "when": None,
-            },
-            {
-                "id": "room",
-                "label": "Room number?",
-                "type": "text",
-                "required": False,
-                "choices": None,
-                "when": {"question": "product", "equals": None, "in_": ["hotel"]},
-            },
-            {
-                "id": "blocking",
-                "label": "Is the user blocked?",
-                "type": "yes_no",
-                "required": True,
-                "choices": None,
-                "when": None,
-            },
-            {
-                "id": "users",
-                "label": "How many users?",
-                "type": "number",
-                "required": True,
-                "choices": None,
-                "when": {"question": "blocking", "equals": True, "in_": None},
-            },
-        ],
-    }
+    # The test centre's sales script: "Room number?" when the product is hotel, "How many
+    # users?" (required) when the user is blocked. The server says which are asked.
+    script = intake_scripts(server.centre)["sales"].model_dump(mode="json")
     server.bus.publish(TicketOpened("call-x", "2001", case.number, False, None, None, script))
     await expect(page.locator("#ticket")).to_have_text(case.number)
     users = page.locator('[data-question="users"]')
     await expect(users).to_be_hidden()
-    await page.get_by_label("Yes").check()
+    await expect(page.locator('[data-question="blocking"]')).to_be_visible()
+    async with page.expect_response("**/api/v1/intake/sales/asked") as asked:
+        await page.get_by_label("Yes").check()
+    assert "users" in (await (await asked.value).json())["asked"]
     await expect(users).to_be_visible()
     await page.get_by_label("No", exact=True).check()
     await expect(users).to_be_hidden()

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-BENCHMARKS_MD = REPO / "docs" / "benchmarks.md"
-SECTION_TITLE = "## Dispatch, ingest and scale (vs app_queue)"
+# Every run's report, git-ignored; docs/benchmarks.md keeps the run of record.
+BENCH_RUNS = REPO / "var" / "bench"
 STATE = Path(os.environ.get("AIGUILLEUR_STATE", "/var/cache/aiguilleur"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -161,18 +161,23 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def append_report(title: str, body: str, result: dict[str, object]) -> None:
-    """Append one run's report under this benchmark's section of docs/benchmarks.md."""
-    text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else "# Benchmarks\n"
-    if SECTION_TITLE not in text:
-        text = (
-            text.rstrip("\n")
-            + f"\n\n{SECTION_TITLE}\n\nRuns appended by `scripts/bench/dispatch.py`, `ingest.py` and `scale.py` (newest last).\n"
-        )
-    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = text.rstrip("\n") + (
-        f"\n\n#### {title} — run of {stamp}\n\n"
-        f"Command: `{command_line()}`  \nMachine: {machine()}\n\n"
-        f"{body.strip()}\n\nLast line: `{json.dumps(result)}`\n"
-    )
-    BENCHMARKS_MD.write_text(text)
+def record_run(title: str, body: str, result: dict[str, object]) -> Path:
+    """Write one run's report to var/bench/<bench>-<UTC time>.json (git-ignored): the
+    command, the machine, the Markdown tables printed and the last line's figures. The
+    run of record is copied into docs/benchmarks.md by hand."""
+    now = _dt.datetime.now(_dt.UTC)
+    bench = Path(sys.argv[0]).stem
+    path = BENCH_RUNS / f"{bench}-{now:%Y%m%dT%H%M%SZ}.json"
+    run = {
+        "bench": bench,
+        "title": title,
+        "at": now.isoformat(timespec="seconds"),
+        "command": command_line(),
+        "machine": machine(),
+        "report": body.strip(),
+        "result": result,
+    }
+    BENCH_RUNS.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+    print(f"run recorded in {path.relative_to(REPO)}")
+    return path

@@ -9,7 +9,7 @@ Process CPU per call (the event loop's thread and aiosqlite's), on a fresh SQLit
 
     .venv/bin/python scripts/bench/crm_per_call.py [--calls 1000]
 
-Prints one JSON object. Not appended to docs/benchmarks.md: run it before and after a
+Prints one JSON object and writes no file: run it before and after a
 change, alternating, on the same machine.
 """
 

@@ -644,7 +644,7 @@ def report(
         f"{rate_table}"
     )
     if not args.no_report:
-        common.append_report(
+        common.record_run(
             "Dispatch latency and call rate" + (" (--quick)" if args.quick else ""), body, result
         )
     print()
@@ -687,7 +687,7 @@ def main() -> None:
     parser.add_argument("--server-log-level", default="info")
     parser.add_argument("--server-profile", type=Path, help="cProfile the server into this file")
     parser.add_argument(
-        "--no-report", action="store_true", help="do not append to docs/benchmarks.md"
+        "--no-report", action="store_true", help="do not write the run to var/bench/"
     )
     args = parser.parse_args()
     if args.quick:

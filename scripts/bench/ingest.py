@@ -263,7 +263,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--calls", type=int, default=5000, help="calls per round and path")
     parser.add_argument("--rounds", type=int, default=11, help="counted rounds (median)")
-    parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--no-report", action="store_true", help="do not write the run to var/bench/"
+    )
     args = parser.parse_args()
     if args.quick:
         args.calls, args.rounds = 500, 1
@@ -287,7 +289,7 @@ def main() -> None:
         "parse_only_events_per_s": round(r["parse_only_events_per_s"]),
     }
     if not args.no_report:
-        common.append_report(
+        common.record_run(
             "Event ingest" + (" (--quick)" if args.quick else ""),
             f"{r['events'] / r['calls']:.0f} subscribed events per call, {r['bytes_per_event']:.0f} bytes "
             f"each; log level warning; {r['calls']:,} calls ({r['events']:,} events) per path "

@@ -89,7 +89,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--agents", type=int, default=5000)
     parser.add_argument("--calls", type=int, default=20000)
-    parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--no-report", action="store_true", help="do not write the run to var/bench/"
+    )
     args = parser.parse_args()
     if args.quick:
         args.agents, args.calls = 500, 2000
@@ -135,7 +137,7 @@ def main() -> None:
         "offer_p99_us": round(r["offer_p99_us"], 1),
     }
     if not args.no_report:
-        common.append_report(
+        common.record_run(
             "Scale of the routing core" + (" (--quick)" if args.quick else ""),
             "Memory by tracemalloc (the core's objects only; the shell's LiveCall per "
             "waiting call is not included), CPU per `Router.handle()`.\n\n" + table,

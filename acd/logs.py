@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 import structlog
 
+from acd.ami.client import quiet_library_logs
+
 _SECRET_KEYS = frozenset({"secret", "password", "token", "authorization"})
 
 
@@ -22,7 +24,7 @@ def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[
 
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     """Our own events go straight from structlog to stderr; the standard library's
-    (panoramisk, aiohttp) through a logging handler rendering the same way."""
+    (the AMI library, aiohttp) through a logging handler rendering the same way."""
     use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -64,5 +66,4 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # panoramisk logs every action it sends, Login (and its secret) included.
-    logging.getLogger("panoramisk").setLevel(logging.WARNING)
+    quiet_library_logs()

@@ -22,7 +22,7 @@ from acd.centre import load_centre
 from acd.config import REPO_ROOT, load_settings
 from acd.logs import configure_logging
 from acd.sandbox import open_switchboard, switchboard_settings
-from acd.telephony.service import CallEnded
+from acd.telephony.events import CallEnded
 from crm.db.migrate import upgrade_async
 
 

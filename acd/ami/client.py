@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
@@ -26,6 +27,16 @@ from acd.ami.reader import DEFAULT_MAX_FRAME_BYTES, GuardedAmiProtocol, Malforme
 from acd.config import AmiSettings
 
 log = structlog.get_logger(__name__)
+
+# One message read from Asterisk (an event, or one reply to an action): a mapping of its
+# headers. The client's sink gets these, between `AmiLink` markers.
+AmiMessage = Message
+
+
+def quiet_library_logs() -> None:
+    """panoramisk logs every action it sends, Login (and its secret) included: keep its
+    warnings only."""
+    logging.getLogger("panoramisk").setLevel(logging.WARNING)
 
 
 class AmiError(Exception):

@@ -201,3 +201,24 @@ def translate(message: Mapping[str, Any]) -> Any:
 SUBSCRIBED_EVENTS: frozenset[str] = frozenset(
     {*TRANSLATORS, "CoreShowChannel", "CoreShowChannelsComplete"}
 )
+
+
+# --- replies to the actions the server sends ------------------------------------------
+
+
+def originate_outcome(reply: Any) -> tuple[bool, int]:
+    """Whether an async Originate's device answered, and Asterisk's reason code (0 when
+    it gave none): its last message (OriginateResponse) tells."""
+    final = reply[-1] if isinstance(reply, list) else reply
+    reason = final.get("Reason")
+    try:
+        code = int(reason)
+    except (TypeError, ValueError):
+        code = 0
+    return final.get("Response") == "Success", code
+
+
+def live_uniqueids(reply: Any) -> set[str]:
+    """The uniqueids of the channels CoreShowChannels listed."""
+    messages = reply if isinstance(reply, list) else []
+    return {m.get("Uniqueid") for m in messages if m.get("Event") == "CoreShowChannel"}

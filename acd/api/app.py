@@ -60,7 +60,8 @@ from acd.bus import EventBus
 from acd.centre import Centre
 from acd.telephony.destinations import NumberRefused
 from acd.telephony.journal import JournalWriter
-from acd.telephony.service import TelephonyError, TelephonyService
+from acd.telephony.service import TelephonyService
+from acd.telephony.writer import TelephonyError
 from crm.errors import CrmError, NotFound
 from crm.identity import IdentityService
 from crm.service import CrmService
@@ -306,9 +307,7 @@ async def transfer_call(request: web.Request) -> web.Response:
     if (to_agent is None) == (to_queue is None):
         raise BadRequest("give exactly one of 'agent' or 'queue'")
     call_id = parsed_path(request, CallPath).call_id
-    await telephony.execute(
-        lambda: telephony.transfer(call_id, to_agent=to_agent, to_queue=to_queue)
-    )
+    await telephony.transfer(call_id, to_agent=to_agent, to_queue=to_queue)
     return json_response({"call_id": call_id, "transferred_to": to_agent or to_queue}, status=202)
 
 

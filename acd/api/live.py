@@ -1,10 +1,11 @@
 """Live updates: the WebSocket, and what an agent's desktop needs after a reload.
 
-`/api/v1/ws` streams bus events as JSON `{"type": <class name>, ...fields}` to a signed-in
-user whose page comes from an allowed origin. A supervisor gets every event (or one
-agent's stream with `?agent=<id>`); an agent gets their own stream only: events about
-them, their notifications (S10) as `{"type": "Notification", ...}`, and the queue figures
-of calls queued or overflowed, without the callers.
+`/api/v1/ws` streams events as JSON `{"type": <name>, ...fields}` to a signed-in user
+whose page comes from an allowed origin, named and shaped by `acd.api.notifier` (the
+vocabulary is in docs/events.md). A supervisor gets every event (or one agent's stream
+with `?agent=<id>`); an agent gets their own stream only: events about them, their
+notifications (S10) as `notification.created`, and the queue figures of calls queued or
+overflowed, without the callers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import structlog
 from aiohttp import WSMsgType, web
 
+from acd.api import notifier
 from acd.api.auth import origin_allowed
 from acd.api.common import (
     BUS,
@@ -38,13 +40,7 @@ from acd.api.contract import (
 )
 from acd.api.schemas import AgentPath, LiveQuery
 from acd.bus import EventBus
-from acd.telephony.desk import TicketOpened
-from acd.telephony.service import (
-    AgentStateEvent,
-    CallEnded,
-    CallOverflowedEvent,
-    CallQueuedEvent,
-)
+from acd.telephony.events import AgentStateEvent, TicketOpened
 
 log = structlog.get_logger(__name__)
 
@@ -110,30 +106,10 @@ async def desk(request: web.Request) -> web.Response:
     )
 
 
-# What an agent's stream keeps of the events that are not about them: the queue figures,
-# and that a call ended (the desk closes the call it shows), never a caller's number.
-_QUEUE_FIGURES: dict[type, tuple[str, ...]] = {
-    CallQueuedEvent: ("call_id", "queue", "priority"),
-    CallOverflowedEvent: ("call_id", "from_queue", "to_queue", "reason"),
-    CallEnded: ("uniqueid", "outcome"),
-}
-
-
-def agent_view(event: Any, agent_id: str) -> dict[str, Any] | None:
-    """An event as one agent's desktop may see it, or None: events about this agent whole,
-    queue figures without callers, nothing else."""
-    if getattr(event, "agent_id", None) == agent_id:
-        return {"type": type(event).__name__, **to_json(event)}
-    fields = _QUEUE_FIGURES.get(type(event))
-    if fields is None:
-        return None
-    return {"type": type(event).__name__, **{f: to_json(getattr(event, f)) for f in fields}}
-
-
 @endpoint(SIGNED_IN, query=LiveQuery, documented=False)
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    """Call and agent events as JSON objects {"type": ..., ...}, as the user's role may see
-    them (see the module docstring)."""
+    """Call and agent events as JSON objects {"type": <name>, ...}, as the user's role may
+    see them (see the module docstring)."""
     if not origin_allowed(request):
         raise ApiProblem(403, "foreign_origin", "WebSockets from another site are refused")
     principal = principal_of(request)
@@ -167,16 +143,16 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                     item = getter.result()
                     if source == "bus":
                         message = (
-                            {"type": type(item).__name__, **to_json(item)}
+                            notifier.published(item)
                             if agent_id is None
-                            else agent_view(item, agent_id)
+                            else notifier.for_agent(item, agent_id)
                         )
                         if message is not None:
                             await ws.send_json(message)
                         getters[asyncio.ensure_future(events.get())] = "bus"
                     else:
                         assert notes is not None
-                        await ws.send_json({"type": "Notification", **to_json(item)})
+                        await ws.send_json(notifier.notification(item))
                         getters[asyncio.ensure_future(notes.get())] = "note"
                 if reader in done:
                     received = reader.result()

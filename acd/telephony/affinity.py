@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Protocol
 
-
-class HistorySource(Protocol):
-    async def preferred_agent_for_number(
-        self, phone_number: str, *, last_agent_within: timedelta | None
-    ) -> tuple[str | None, str | None]: ...
+from acd.telephony.ports import CallerHistory
 
 
 class CallerAffinity:
@@ -17,7 +12,7 @@ class CallerAffinity:
     follow-up within 3 h (P5), else their open case's owner (P1), else the agent of
     their last call within `last_agent_window` (S9; a zero window turns S9 off)."""
 
-    def __init__(self, history: HistorySource, last_agent_window: timedelta) -> None:
+    def __init__(self, history: CallerHistory, last_agent_window: timedelta) -> None:
         self._history = history
         self._window = last_agent_window if last_agent_window > timedelta(0) else None
 

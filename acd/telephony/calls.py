@@ -62,6 +62,7 @@ class LiveCall:
     overflowed: bool = False
     callback_number: DialNumber | None = None
     callback_attempts: int = 0
+    transfer_pending: bool = False  # a transfer's Redirect is on its way to Asterisk
     case_id: int | None = None
 
     @property

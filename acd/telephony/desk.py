@@ -6,33 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
 from acd import routing
 from acd.bus import EventBus
-from acd.telephony.service import CallConnected, TelephonyService
+from acd.telephony.events import CallConnected, TicketOpened
+from acd.telephony.ports import CaseDesk
+from acd.telephony.service import TelephonyService
 from crm.intake import IntakeScript
-from crm.service import CrmService
 
 log = structlog.get_logger(__name__)
 
 CASE_COUNT_RESYNC_S = 30.0
-
-
-@dataclass(frozen=True)
-class TicketOpened:
-    """Published for the answering agent's desktop (screen pop, C2)."""
-
-    call_id: str
-    agent_id: str
-    case_number: str
-    joined: bool
-    customer_id: int | None
-    customer_name: str | None
-    intake: dict[str, Any] | None  # the queue's intake script, as JSON
 
 
 class TicketDesk:
@@ -41,7 +27,7 @@ class TicketDesk:
     def __init__(
         self,
         bus: EventBus,
-        crm: CrmService,
+        crm: CaseDesk,
         telephony: TelephonyService,
         scripts: dict[str, IntakeScript],
     ) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import structlog
 
+from acd.telephony.ports import JournalRecorder
 from crm.errors import UnwritableRows
 from crm.views import CallRecord
 
@@ -33,16 +34,6 @@ class AgentStateRecord:
     at: datetime
 
 
-class Recorder(Protocol):
-    async def journal_calls(self, records: Sequence[CallRecord]) -> None: ...
-
-    async def record_agent_states(
-        self, changes: Iterable[tuple[str, str, str | None, datetime]]
-    ) -> None: ...
-
-    async def set_aside_journal_row(self, kind: str, row: Any, reason: str) -> None: ...
-
-
 @dataclass(frozen=True)
 class JournalStats:
     backlog: int  # rows recorded and not yet written or set aside
@@ -61,7 +52,7 @@ class JournalWriter:
 
     def __init__(
         self,
-        recorder: Recorder,
+        recorder: JournalRecorder,
         retry_delay: float = 0.5,
         linger: float = LINGER_S,
         max_backlog: int = MAX_BACKLOG,

@@ -43,7 +43,7 @@ from acd.ami.client import AmiClient  # noqa: E402
 from acd.bootstrap import freeze_startup_heap, start_server  # noqa: E402
 from acd.config import load_settings  # noqa: E402
 from acd.logs import configure_logging  # noqa: E402
-from acd.telephony.service import CallEnded  # noqa: E402
+from acd.telephony.events import CallEnded  # noqa: E402
 from crm.db.migrate import upgrade_async  # noqa: E402
 
 

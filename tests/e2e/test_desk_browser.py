@@ -14,8 +14,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 from acd.bootstrap import Server
 from acd.centre import intake_scripts
 from acd.sandbox import Switchboard
-from acd.telephony.desk import TicketOpened
-from acd.telephony.service import CallQueuedEvent
+from acd.telephony.events import CallQueuedEvent, TicketOpened
 from crm.views import NewCustomer
 from tests.e2e.conftest import new_context
 from tests.integration.telephony.conftest import PASSWORD, ready

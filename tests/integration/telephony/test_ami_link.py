@@ -10,7 +10,7 @@ from acd.ami import actions
 from acd.bootstrap import Server, start_server
 from acd.config import Settings
 from acd.sandbox import Switchboard
-from acd.telephony.service import CallArrived, CallEnded, CallQueuedEvent
+from acd.telephony.events import CallArrived, CallEnded, CallQueuedEvent
 from crm.db.migrate import upgrade_async
 from tests.faults.tcp_proxy import CuttableProxy
 from tests.waiting import next_event, until

@@ -68,7 +68,7 @@ async def test_the_websocket_streams_agent_state_changes(
     async with sup.ws_connect(accounts.url("/api/v1/ws")) as ws:
         await ben.post(accounts.url("/api/v1/agents/2002/state"), json={"state": "ready"})
         message = await ws.receive_json(timeout=5)
-        assert message["type"] == "AgentStateEvent"
+        assert message["type"] == "agent.state_changed"
         assert (message["agent_id"], message["old"], message["new"]) == (
             "2002",
             "logged_out",

@@ -15,7 +15,7 @@ import pytest
 from acd.api.pages import WEB_DIR
 from acd.bootstrap import Server
 from acd.sandbox import Switchboard
-from acd.telephony.desk import TicketOpened
+from acd.telephony.events import TicketOpened
 from crm.views import NewCustomer
 from tests.integration.telephony.conftest import Accounts, ready
 from tests.waiting import next_event
@@ -285,7 +285,7 @@ async def test_a_supervisor_message_is_stored_and_pushed_live_to_that_agent_only
             assert r.status == 201
             sent = await r.json()
         pushed = await ben.receive_json(timeout=5)
-        assert pushed["type"] == "Notification"
+        assert pushed["type"] == "notification.created"
         assert (pushed["id"], pushed["kind"], pushed["title"]) == (
             sent["id"],
             "supervisor_message",
@@ -323,7 +323,7 @@ async def test_an_agents_socket_leaves_out_events_about_other_agents(
         await http.post(_url(server, "/api/v1/agents/2002/state"), json={"state": "ready"})
         message = await ws.receive_json(timeout=5)
         assert (message["type"], message["agent_id"], message["new"]) == (
-            "AgentStateEvent",
+            "agent.state_changed",
             "2002",
             "ready",
         )

@@ -13,8 +13,7 @@ from acd.ami import actions
 from acd.bootstrap import Server
 from acd.config import Settings
 from acd.sandbox import Switchboard
-from acd.telephony.desk import TicketOpened
-from acd.telephony.service import (
+from acd.telephony.events import (
     AgentStateEvent,
     CallArrived,
     CallbackRequested,
@@ -23,8 +22,9 @@ from acd.telephony.service import (
     CallOffered,
     CallOverflowedEvent,
     CallQueuedEvent,
-    TelephonyError,
+    TicketOpened,
 )
+from acd.telephony.writer import TelephonyError
 from tests.integration.telephony.conftest import ready, running_server
 from tests.waiting import next_event, until
 
@@ -233,9 +233,7 @@ async def test_a_blind_transfer_reaches_the_target_agent(
     first = await next_event(events, CallConnected)
     assert first.agent_id == "2001"
     await ready(server, "2004")
-    await server.telephony.execute(
-        lambda: server.telephony.transfer(first.call_id, to_agent="2004", to_queue=None)
-    )
+    await server.telephony.transfer(first.call_id, to_agent="2004", to_queue=None)
     # Anna's part of the call is over: she is in wrap-up, not on the call.
     assert server.telephony.router.agent("2001").state == routing.AgentState.WRAP_UP
     second = await next_event(events, CallConnected)

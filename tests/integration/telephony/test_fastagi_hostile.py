@@ -25,7 +25,7 @@ from acd.ami import events as ami
 from acd.ami.fastagi import AgiChannel, FastAgiServer
 from acd.bootstrap import Server
 from acd.sandbox import Switchboard
-from acd.telephony.service import CallConnected
+from acd.telephony.events import CallConnected
 from tests.integration.telephony.conftest import ready
 from tests.waiting import next_event, until
 

@@ -12,7 +12,7 @@ import pytest
 from acd.bootstrap import Server
 from acd.config import Settings
 from acd.sandbox import Switchboard
-from acd.telephony.service import (
+from acd.telephony.events import (
     CallbackDeclined,
     CallbackRequested,
     CallConnected,

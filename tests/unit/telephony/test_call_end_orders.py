@@ -18,7 +18,8 @@ from acd.ami.client import AmiTimeout
 from acd.bus import EventBus
 from acd.centre import agent_specs, load_centre, queue_specs
 from acd.config import TelephonySettings
-from acd.telephony.service import OfferResult, TelephonyService
+from acd.telephony.offers import OfferResult
+from acd.telephony.service import TelephonyService
 
 CENTRE = Path(__file__).parents[2] / "integration" / "telephony" / "centre"
 AGENT = "2001"

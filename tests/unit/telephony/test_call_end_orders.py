@@ -6,63 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from acd import routing
 from acd.ami import events as ami
-from acd.ami.actions import Action
 from acd.ami.client import AmiTimeout
-from acd.bus import EventBus
-from acd.centre import agent_specs, load_centre, queue_specs
-from acd.config import TelephonySettings
 from acd.telephony.offers import OfferResult
 from acd.telephony.service import TelephonyService
+from tests.unit.telephony.scripted_ami import Journal, ScriptedAmi, rig
 
-CENTRE = Path(__file__).parents[2] / "integration" / "telephony" / "centre"
 AGENT = "2001"
 
 
-class RecordingAmi:
-    """Keeps every action sent; each reply is a future the test settles."""
-
-    connected = True
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[Action, asyncio.Future[Any]]] = []
-
-    def send(self, action: Action, timeout: float | None = None) -> asyncio.Future[Any]:
-        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.sent.append((action, reply))
-        return reply
-
-
-class Journal:
-    def __init__(self) -> None:
-        self.rows: list[Any] = []
-
-    def record(self, row: Any) -> None:
-        self.rows.append(row)
-
-
-async def _service() -> tuple[TelephonyService, RecordingAmi, Journal]:
-    centre = load_centre(CENTRE)
-    router = routing.Router(queue_specs(centre), agent_specs(centre))
-    journal = Journal()
-    service = TelephonyService(
-        centre,
-        router,
-        EventBus(),
-        TelephonySettings(outbound_dial="Local/{number}@test-phones"),
-        journal=journal,  # type: ignore[arg-type]
-    )
-    fake = RecordingAmi()
-    await service.start(fake)  # type: ignore[arg-type]
-    await service.command(lambda at: routing.AgentLoggedIn(AGENT, at=at))
-    await service.command(lambda at: routing.EnterManualCall(AGENT, at=at))
-    return service, fake, journal
+async def _service() -> tuple[TelephonyService, ScriptedAmi, Journal]:
+    rig_ = await rig()
+    await rig_.command(lambda at: routing.AgentLoggedIn(AGENT, at=at))
+    await rig_.command(lambda at: routing.EnterManualCall(AGENT, at=at))
+    return rig_.service, rig_.ami, rig_.journal
 
 
 async def _settled(service: TelephonyService) -> None:
@@ -86,8 +48,8 @@ async def _run_order(order: tuple[str, ...], reply: str, dial_status: str | None
     service, fake, journal = await _service()
     try:
         call_id = await _place_call(service)
-        [(originate, pending)] = fake.sent
-        leg = dict(originate)["ChannelId"]
+        [sent] = fake.sent
+        leg, pending = sent.headers["ChannelId"], sent.reply
         ids = ami.ChannelIds(f"Local/{AGENT}@test-phones-0001;1", leg, leg)
         for step in order:
             if step == "reply":
@@ -128,8 +90,8 @@ async def test_an_originate_reply_after_the_legs_hang_up_still_ends_the_call() -
     service, fake, journal = await _service()
     try:
         call_id = await _place_call(service)
-        [(originate, _)] = fake.sent
-        leg = dict(originate)["ChannelId"]
+        [sent] = fake.sent
+        leg = sent.headers["ChannelId"]
         ids = ami.ChannelIds("Local/2001@test-phones-0002;1", leg, leg)
         service.submit(ami.ChannelCreated(ids))
         service.submit(ami.ChannelHungUp(ids))

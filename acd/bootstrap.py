@@ -225,7 +225,7 @@ def _smtp_settings(settings: Settings) -> SmtpSettings:
 def freeze_startup_heap() -> None:
     """Once per process, after `start_server`: what start-up allocated (modules, the
     configuration, the core's agents) lives as long as the process, so keep the cyclic
-    collector from rescanning it at every full collection (~3 % of the event ingest)."""
+    collector from rescanning it at every full collection."""
     gc.freeze()
 
 

@@ -21,7 +21,14 @@ from acd.telephony.events import (
     CallOffered,
     CallQueuedEvent,
 )
-from tests.unit.telephony.scripted_ami import RecordedCalls, Rig, hung_up, originate_reply, rig
+from tests.unit.telephony.scripted_ami import (
+    RecordedCalls,
+    Rig,
+    Sent,
+    hung_up,
+    originate_reply,
+    rig,
+)
 
 State = routing.AgentState
 
@@ -38,6 +45,16 @@ async def _connected_call(rig: Rig) -> tuple[RecordedCalls, str]:
     await recorded.play(until=hung_up)
     [connected] = rig.bus.of(CallConnected)
     return recorded, connected.call_id
+
+
+async def _transfer_to_dan(rig: Rig) -> tuple[str, asyncio.Future[None], Sent]:
+    """Anna's connected call, whose transfer to Dan (2004) has sent its Redirect."""
+    _, call_id = await _connected_call(rig)
+    await _ready(rig, "2004")
+    transfer = asyncio.ensure_future(rig.service.transfer(call_id, to_agent="2004", to_queue=None))
+    await rig.settled()
+    [redirect] = rig.ami.named("Redirect")
+    return call_id, transfer, redirect
 
 
 async def test_a_recorded_inbound_call_is_queued_offered_answered_and_journaled() -> None:  # D4
@@ -124,14 +141,8 @@ async def test_an_outbound_call_rings_the_agent_then_dials_the_number() -> None:
 async def test_a_transfer_redirects_the_caller_then_offers_the_call_to_the_target() -> None:  # P1
     rig_ = await rig()
     try:
-        _, call_id = await _connected_call(rig_)
-        await _ready(rig_, "2004")
-        transfer = asyncio.ensure_future(
-            rig_.service.transfer(call_id, to_agent="2004", to_queue=None)
-        )
-        await rig_.settled()
+        call_id, transfer, redirect = await _transfer_to_dan(rig_)
         # The Redirect is out; the core is told only once Asterisk has done it.
-        [redirect] = rig_.ami.named("Redirect")
         assert redirect.headers["Channel"] == "Local/0189000002@from-trunk-00000002;2"
         assert redirect.headers["Context"] == "acd-hold"
         assert rig_.service.router.agent("2001").state == State.ON_CALL
@@ -150,13 +161,7 @@ async def test_a_transfer_redirects_the_caller_then_offers_the_call_to_the_targe
 async def test_a_transfer_whose_redirect_fails_is_an_error_and_changes_nothing() -> None:  # P1
     rig_ = await rig()
     try:
-        _, call_id = await _connected_call(rig_)
-        await _ready(rig_, "2004")
-        transfer = asyncio.ensure_future(
-            rig_.service.transfer(call_id, to_agent="2004", to_queue=None)
-        )
-        await rig_.settled()
-        [redirect] = rig_.ami.named("Redirect")
+        call_id, transfer, redirect = await _transfer_to_dan(rig_)
         redirect.reply.set_exception(
             AmiActionFailed("Redirect", {"Response": "Error", "Message": "No such channel"})  # type: ignore[arg-type]
         )

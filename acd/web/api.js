@@ -63,15 +63,6 @@ export function homeOf(role) {
   return role === "agent" ? "/desk" : "/wallboard";
 }
 
-// Live events by their stable names. The old names go when the server sends the new ones.
-const EVENT_ALIASES = {
-  AgentStateEvent: "agent.state_changed",
-  CallConnected: "call.connected",
-  TicketOpened: "ticket.opened",
-  CallEnded: "call.ended",
-  Notification: "notification.created",
-};
-
 // A WebSocket that reconnects; `onOpen` runs after every (re)connection so the page can
 // reload its state and never miss what happened while it was away.
 export function connectLive(path, { onMessage, onOpen, onStatus }) {
@@ -88,8 +79,7 @@ export function connectLive(path, { onMessage, onOpen, onStatus }) {
       onOpen?.();
     });
     socket.addEventListener("message", (message) => {
-      const event = JSON.parse(message.data);
-      onMessage({ ...event, type: EVENT_ALIASES[event.type] ?? event.type });
+      onMessage(JSON.parse(message.data));
     });
     socket.addEventListener("close", () => {
       onStatus?.(false);

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from crm.mail.sender import MailSender
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.webhooks import WebhookSender
 
 log = structlog.get_logger(__name__)

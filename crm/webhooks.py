@@ -19,7 +19,7 @@ import structlog
 from crm.clock import Clock
 from crm.db.models import WebhookDelivery
 from crm.domain.mail_rules import retry_delay
-from crm.service import UowFactory
+from crm.services.context import UowFactory
 from crm.settings import WebhookEndpoint
 
 log = structlog.get_logger(__name__)

@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class MailKind(StrEnum):
+    """The automatic mails a case sends its customer."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    WAITING_FOR_CUSTOMER = "waiting_for_customer"
+    AUTO_CLOSED = "auto_closed"
+    RESOLUTION_CONFIRMATION = "resolution_confirmation"
+    CSAT = "csat"
+    AGENT_MESSAGE = "agent_message"
 
 
 def csat_eligible(

@@ -15,7 +15,7 @@ import structlog
 from crm.clock import Clock
 from crm.db.models import OutboxMail
 from crm.domain.mail_rules import retry_delay
-from crm.service import UowFactory
+from crm.services.context import UowFactory
 
 log = structlog.get_logger(__name__)
 

@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class MailKind(StrEnum):
-    ACKNOWLEDGEMENT = "acknowledgement"
-    WAITING_FOR_CUSTOMER = "waiting_for_customer"
-    AUTO_CLOSED = "auto_closed"
-    RESOLUTION_CONFIRMATION = "resolution_confirmation"
-    CSAT = "csat"
-    AGENT_MESSAGE = "agent_message"
+from crm.domain.mail_rules import MailKind
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from crm.clock import SystemClock
 from crm.db.engine import create_engine
 from crm.db.migrate import upgrade_async
 from crm.db.unit_of_work import UnitOfWorkFactory
-from crm.service import CrmService
+from crm.services import CrmService
 
 
 async def run(calls: int) -> dict[str, float]:

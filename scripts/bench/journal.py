@@ -33,9 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from crm.clock import SystemClock
 from crm.db.engine import create_engine
 from crm.db.migrate import upgrade_async
+from crm.db.models import Base
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.domain.journal import CallOutcome, Direction
-from crm.service import CrmService
+from crm.services import CrmService
 
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 OUTCOMES = [
@@ -71,6 +72,15 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[index]
 
 
+async def bulk_insert(uow_factory: UnitOfWorkFactory, **tables: list[dict[str, Any]]) -> None:
+    """Rows as dicts, ids given by the caller, into each named table in one transaction:
+    Core executemany, not the ORM, so large batches load several times faster."""
+    async with uow_factory.engine.begin() as connection:
+        for table, rows in tables.items():
+            if rows:
+                await connection.execute(Base.metadata.tables[table].insert(), rows)
+
+
 async def load_customers(uow_factory: UnitOfWorkFactory, customers: int, batch: int) -> None:
     now = datetime.now(UTC)
     for start in range(0, customers, batch):
@@ -95,9 +105,7 @@ async def load_customers(uow_factory: UnitOfWorkFactory, customers: int, batch: 
             phones.append({"customer_id": i, "number": mobile(i), "label": "mobile"})
             if i % 2 == 0:
                 phones.append({"customer_id": i, "number": landline(i), "label": "home"})
-        async with uow_factory() as uow:
-            await uow.customers.bulk_insert(rows, phones)
-            await uow.commit()
+        await bulk_insert(uow_factory, customers=rows, customer_phones=phones)
 
 
 def call_rows(start: int, count: int, customers: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -151,9 +159,7 @@ async def load_calls(
     for start in range(0, calls, batch):
         rows = call_rows(start, min(batch, calls - start), customers, rng)
         t0 = time.perf_counter()
-        async with uow_factory() as uow:
-            await uow.calls.bulk_insert(rows)
-            await uow.commit()
+        await bulk_insert(uow_factory, calls=rows)
         spent += time.perf_counter() - t0
     return spent
 

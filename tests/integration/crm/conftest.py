@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from crm.clock import FakeClock
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.mail.sender import MailSender, SmtpSettings
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.settings import CrmSettings
 from crm.views import CustomerInfo, NewCustomer
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from crm.clock import FakeClock
 from crm.db.unit_of_work import UnitOfWorkFactory
-from crm.service import CrmService
+from crm.services import CrmService
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

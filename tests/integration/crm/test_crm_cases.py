@@ -13,7 +13,7 @@ from crm.domain.cases import CaseStatus, Priority
 from crm.domain.escalation import AgentCandidate
 from crm.errors import AgentQueueFull, CaseClosed, InvalidTransition, UnknownCase
 from crm.intake import load_intake_scripts
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.settings import CrmSettings
 from crm.views import CustomerInfo, NewCustomer
 

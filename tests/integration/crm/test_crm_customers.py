@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm.errors import DuplicateAccountNumber, InvalidEmail, InvalidPhoneNumber, UnknownCustomer
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.views import Address, CustomerInfo, NewCustomer
 
 

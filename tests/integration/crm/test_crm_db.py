@@ -19,7 +19,7 @@ from crm.db.engine import create_engine
 from crm.db.migrate import current_revision, downgrade_async, head_revision, upgrade_async
 from crm.db.models import Base, Customer
 from crm.db.unit_of_work import UnitOfWorkFactory
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.settings import CrmSettings
 from crm.views import CallRecord
 

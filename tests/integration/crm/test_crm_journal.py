@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from crm.clock import FakeClock
 from crm.domain.journal import CallOutcome, Direction
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.views import CallRecord, CustomerInfo
 
 NUMBER = "+33123456789"
@@ -195,9 +195,11 @@ async def test_last_agent_who_handled_this_number(service: CrmService, clock: Fa
             started_at=clock.now(),
         )
     )
-    assert await service.last_agent_for_number("0123456789") == "alice"
-    assert await service.last_agent_for_number("0123456789", within=timedelta(minutes=30)) is None
-    assert await service.last_agent_for_number("0600000000") is None
+    day, half_hour = timedelta(days=1), timedelta(minutes=30)
+    preferred = service.preferred_agent_for_number
+    assert await preferred("0123456789", last_agent_within=day) == ("alice", "last_agent")
+    assert await preferred("0123456789", last_agent_within=half_hour) == (None, None)
+    assert await preferred("0600000000", last_agent_within=day) == (None, None)
 
 
 async def test_agent_who_left_a_follow_up_within_3_hours(
@@ -206,9 +208,11 @@ async def test_agent_who_left_a_follow_up_within_3_hours(
     case_ = await service.open_case(actor="alice", customer_id=customer.id, owner_agent_id="alice")
     await service.add_follow_up(case_.number, author="carol", body="will call back")
     clock.advance(hours=2, minutes=59)
-    assert await service.follow_up_agent_for_number("06 12 34 56 78") == "carol"
+    preferred = service.preferred_agent_for_number
+    assert await preferred("06 12 34 56 78", last_agent_within=None) == ("carol", "follow_up")
     clock.advance(minutes=1)
-    assert await service.follow_up_agent_for_number("06 12 34 56 78") is None
+    # The follow-up no longer counts: the call goes to the case owner (P1).
+    assert await preferred("06 12 34 56 78", last_agent_within=None) == ("alice", "owner")
 
 
 async def test_answering_an_inbound_call_is_not_a_follow_up_contact(
@@ -217,7 +221,11 @@ async def test_answering_an_inbound_call_is_not_a_follow_up_contact(
     await service.open_or_join_case_for_call(
         call_id="in-1", caller_number="06 12 34 56 78", agent_id="dave", queue="q1"
     )
-    assert await service.follow_up_agent_for_number("06 12 34 56 78") is None
+    # Not "follow_up": dave is preferred only as the owner of the case the call opened.
+    assert await service.preferred_agent_for_number("06 12 34 56 78", last_agent_within=None) == (
+        "dave",
+        "owner",
+    )
 
 
 async def test_the_preferred_agent_is_the_follow_up_author_then_the_owner_then_the_last_agent(

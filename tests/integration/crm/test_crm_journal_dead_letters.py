@@ -10,7 +10,7 @@ from datetime import timedelta
 from acd.telephony.journal import AgentStateRecord, JournalWriter
 from crm.clock import FakeClock
 from crm.db.unit_of_work import UnitOfWorkFactory
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.views import CallRecord
 
 NUMBER = "0612345678"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from crm.clock import FakeClock
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.mail.sender import MailSender, SmtpSettings
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.views import CustomerInfo
 
 from .conftest import SmtpServer, make_sender, until

@@ -12,7 +12,7 @@ from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.domain.cases import CaseStatus
 from crm.errors import InvalidValue, UnknownNotification
 from crm.scheduler import Scheduler
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.settings import CrmSettings
 from crm.views import CustomerInfo
 

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from crm.clock import FakeClock
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.domain.journal import CallOutcome
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.settings import CrmSettings, WebhookEndpoint
 from crm.views import CallRecord, NewCustomer
 from crm.webhooks import (

@@ -1,0 +1,153 @@
+"""The one writer of the CRM's side effects: mails queued to customers, webhook
+deliveries and notifications. Each is written in the caller's unit of work, so it is
+committed with the change that caused it or not at all; live pushes of notifications
+happen after the commit (`publish`)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from crm.db.models import Case, Notification, OutboxMail, WebhookDelivery
+from crm.db.unit_of_work import UnitOfWork
+from crm.domain.mail_rules import MailKind, csat_eligible
+from crm.mail.templates import render
+from crm.services.context import CrmContext
+from crm.services.mappers import notification_info
+from crm.settings import WebhookEndpoint
+from crm.views import NotificationInfo
+
+
+class Outbox:
+    def __init__(self, ctx: CrmContext) -> None:
+        self._ctx = ctx
+
+    # ------------------------------------------------------------------ mails
+
+    async def queue_case_mail(
+        self, uow: UnitOfWork, case_: Case, kind: MailKind, text: str = ""
+    ) -> None:
+        email = await self._customer_email(uow, case_)
+        if email is None:
+            return  # no address: nothing to send, the case still moves on
+        customer = await uow.customers.get(case_.customer_id) if case_.customer_id else None
+        name = (
+            " ".join(p for p in (customer.first_name, customer.last_name) if p) if customer else ""
+        )
+        settings = self._ctx.settings
+        mail = render(
+            kind,
+            case_number=str(case_.number),
+            title=case_.title,
+            customer_name=name,
+            company=settings.company_name,
+            text=text,
+        )
+        now = self._ctx.clock.now()
+        await uow.outbox.add(
+            OutboxMail(
+                kind=kind.value,
+                to_addr=email,
+                from_addr=settings.mail_from,
+                subject=mail.subject,
+                body=mail.body,
+                case_id=case_.id,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+
+    async def offer_csat(self, uow: UnitOfWork, case_: Case) -> None:
+        """Q4 / D7: one survey per case, none if the contact got one within the cooldown."""
+        email = await self._customer_email(uow, case_)
+        if email is None:
+            return
+        now = self._ctx.clock.now()
+        if csat_eligible(
+            case_csat_sent=case_.csat_sent_at is not None,
+            last_csat_to_contact=await uow.outbox.last_queued(email, MailKind.CSAT.value),
+            now=now,
+            cooldown=self._ctx.settings.csat_cooldown,
+        ):
+            await self.queue_case_mail(uow, case_, MailKind.CSAT)
+            case_.csat_sent_at = now
+
+    async def _customer_email(self, uow: UnitOfWork, case_: Case) -> str | None:
+        if case_.customer_id is None:
+            return None
+        customer = await uow.customers.get(case_.customer_id)
+        return customer.emails[0] if customer is not None and customer.emails else None
+
+    # --------------------------------------------------------------- webhooks
+
+    def subscribed(self, *events: str) -> bool:
+        """Whether any endpoint follows one of `events` (payloads need not be built else)."""
+        return any(self._endpoints_for(event) for event in events)
+
+    async def emit(self, uow: UnitOfWork, event: str, data: dict[str, Any]) -> None:
+        """C3: queue one signed delivery per subscribed endpoint, in the same transaction."""
+        endpoints = self._endpoints_for(event)
+        if not endpoints:
+            return
+        now = self._ctx.clock.now()
+        body = json.dumps(
+            {
+                "id": str(uuid.uuid4()),
+                "event": event,
+                "occurred_at": now.isoformat(),
+                "data": data,
+            },
+            sort_keys=True,
+            default=str,
+        )
+        for endpoint in endpoints:
+            await uow.webhooks.add(
+                WebhookDelivery(
+                    event=event,
+                    url=endpoint.url,
+                    payload=body,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+
+    def _endpoints_for(self, event: str) -> list[WebhookEndpoint]:
+        return [e for e in self._ctx.settings.webhooks if not e.events or event in e.events]
+
+    # ---------------------------------------------------------- notifications
+
+    async def add_notification(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        *,
+        at: datetime,
+        kind: str,
+        title: str,
+        body: str = "",
+        sender: str | None = None,
+        case_id: int | None = None,
+        task_id: int | None = None,
+    ) -> NotificationInfo:
+        """S10: stored now; pass the result to `publish` once the unit of work committed."""
+        note = await uow.notifications.add(
+            Notification(
+                recipient=recipient,
+                kind=kind,
+                title=title,
+                body=body,
+                sender=sender,
+                case_id=case_id,
+                task_id=task_id,
+                created_at=at,
+            )
+        )
+        return notification_info(note)
+
+    def publish(self, notifications: Iterable[NotificationInfo]) -> None:
+        """Push committed notifications live to their recipients, if connected."""
+        for item in notifications:
+            self._ctx.hub.publish(item)

@@ -12,7 +12,8 @@ from crm.limits import PHONE_NUMBER
 DEFAULT_REGION = "FR"
 
 
-# Parsing costs tens of µs and a call's number is normalised at each step of its life.
+# Parsing is slow next to a dict look-up, and a call's number is normalised at each step
+# of its life.
 @lru_cache(maxsize=8192)
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """E.164 form of `raw` (national numbers read in `region`); raises InvalidPhoneNumber."""

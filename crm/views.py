@@ -180,7 +180,7 @@ class NotificationInfo:
 class CallRecord:
     """Input of `record_call`: an upsert keyed by `call_id`; None leaves a field unchanged.
     Numbers are normalised here (E.164, default region). Not frozen: one is built for
-    every call that ends, and a frozen one of this size costs almost three times as much."""
+    every call that ends, and a frozen one pays for object.__setattr__ on each field."""
 
     call_id: str
     direction: Direction | None = None

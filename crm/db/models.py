@@ -32,7 +32,8 @@ NAMING_CONVENTION = {
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC in Python. SQLite gets naive UTC text in SQLAlchemy's own DATETIME format
     (fixed width, so string order is time order), written and read by datetime's C
-    methods: SQLAlchemy's Python formatting of it was a tenth of a journal row's cost.
+    methods, not SQLAlchemy's Python formatting: it runs for every timestamp of every
+    journal row.
     PostgreSQL gets `timestamptz`."""
 
     impl = DateTime(timezone=True)

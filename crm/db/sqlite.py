@@ -3,8 +3,8 @@
 aiosqlite runs each SQLite connection in its own thread. SQLAlchemy's cursor for it
 makes four trips to that thread per SELECT (open a cursor, execute, fetch, close);
 each trip is a wake-up of the worker and one of the event loop, and on a small
-virtual machine a trip costs far more than the statement itself (a look-up by index
-is ~7 µs in SQLite and was ~700 µs of CPU through the four trips). This cursor runs
+virtual machine a trip costs far more than the statement itself, so for a look-up by
+index the trips are nearly all of the time. This cursor runs
 the whole statement — execute, fetch every row, read the cursor's attributes, close —
 in a single trip. Results are buffered anyway by SQLAlchemy's asyncio cursor, so
 nothing else changes; server-side (streaming) cursors keep the stock class.

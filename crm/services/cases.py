@@ -209,7 +209,7 @@ class CaseService:
         """C1: a note, mail in/out or call on the case timeline, with what it entails
         (`follow_up_effects`: S5's reopening, the mail out, S10's note to the owner)."""
         check_follow_up(kind, visibility)
-        published: list[NotificationInfo] = []
+        published: list[NotificationInfo] = []  # pushed live once committed
         async with self._ctx.uow() as uow:
             case_ = await require_open_case(uow, case_number)
             now = self._ctx.clock.now()

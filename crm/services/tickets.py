@@ -4,11 +4,12 @@ intake answers the agent records on it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from crm.db.models import Case, FollowUp, IntakeAnswer
+from crm.db.models import Case, Customer, FollowUp, IntakeAnswer
 from crm.db.repositories.calls import new_call_row
 from crm.db.repositories.cases import TicketFacts
 from crm.db.unit_of_work import UnitOfWork
@@ -38,6 +39,17 @@ from crm.services.outbox import Outbox
 from crm.views import CaseForCall
 
 
+@dataclass(frozen=True)
+class _AnsweredCall:
+    call_id: str
+    number: str | None  # the caller's, in E.164 when it parses
+    agent_id: str  # who answered
+    queue: str | None
+    ivr_path: str | None
+    subject: str | None
+    title: str | None
+
+
 class TicketService:
     def __init__(self, ctx: CrmContext, outbox: Outbox, actions: CaseActions) -> None:
         self._ctx = ctx
@@ -58,36 +70,24 @@ class TicketService:
         """D4, Q2, S8: when an agent answers, join the caller's open case or open a new one
         (linked to the previous case when that one is closed, resolved or idle), record the
         call on it and link the journal row. The returned case number is for the caller."""
-        # The journal may insert this call's row meanwhile: then the case joins it.
-        return await again_on_conflict(
-            partial(
-                self._open_or_join,
-                call_id=call_id,
-                number=normalize_or_raw(caller_number, self._ctx.settings.default_region),
-                agent_id=agent_id,
-                queue=queue,
-                ivr_path=ivr_path,
-                subject=subject,
-                title=title,
-            )
+        call = _AnsweredCall(
+            call_id=call_id,
+            number=normalize_or_raw(caller_number, self._ctx.settings.default_region),
+            agent_id=agent_id,
+            queue=queue,
+            ivr_path=ivr_path,
+            subject=subject,
+            title=title,
         )
+        # The journal may insert this call's row meanwhile: then the case joins it.
+        return await again_on_conflict(partial(self._open_or_join, call))
 
-    async def _open_or_join(
-        self,
-        *,
-        call_id: str,
-        number: str | None,
-        agent_id: str,
-        queue: str | None,
-        ivr_path: str | None,
-        subject: str | None,
-        title: str | None,
-    ) -> CaseForCall:
+    async def _open_or_join(self, call: _AnsweredCall) -> CaseForCall:
         now = self._ctx.clock.now()
         async with self._ctx.uow() as uow:
             facts = await uow.cases.ticket_facts(
-                number,
-                agent_id,
+                call.number,
+                call.agent_id,
                 [s.value for s in ACTIVE_STATUSES],
                 now - self._ctx.settings.repeat_contact_window,
             )
@@ -108,31 +108,19 @@ class TicketService:
                 else None
             )
             decision = decide_join_or_open(snapshot, now, self._ctx.settings.join_idle_after)
-            if isinstance(decision, JoinCase):
-                assert latest is not None
-                case_, taken = latest, await self._join(uow, latest, agent_id, facts)
-            else:
-                new = NewCase(
-                    customer=customer,
-                    contact_number=number,
-                    previous=latest if decision.link_previous else None,
-                    title=title or (f"Call on {queue}" if queue else "Incoming call"),
-                    subject=subject,
-                    queue=queue,
-                    ivr_path=ivr_path,
-                    severity=Severity.MINOR,
-                    visibility=Visibility.INTERNAL,
-                    owner=agent_id,
-                )
-                known = KnownCounts(facts.recent_cases, facts.agent_active)
-                case_ = await self._actions.create(uow, new, actor=agent_id, known=known)
-                taken = case_.owner_agent_id == agent_id
-            await self._record_call_on(uow, case_, now, call_id, number, agent_id, queue, ivr_path)
             joined = isinstance(decision, JoinCase)
+            if isinstance(decision, JoinCase):
+                assert latest is not None  # only an existing case is joined
+                case_, taken = latest, await self._join(uow, latest, call.agent_id, facts)
+            else:
+                previous = latest if decision.link_previous else None
+                case_ = await self._open(uow, call, customer, previous, facts)
+                taken = case_.owner_agent_id == call.agent_id
+            await self._record_call_on(uow, case_, now, call)
             await self._outbox.emit(
                 uow,
                 "case.call_attached",
-                {"case": case_payload(case_), "call_id": call_id, "joined": joined},
+                {"case": case_payload(case_), "call_id": call.call_id, "joined": joined},
             )
             info = case_info(case_)
             caller = customer_info(customer) if customer else None
@@ -154,16 +142,33 @@ class TicketService:
             return True
         return False
 
-    async def _record_call_on(
+    async def _open(
         self,
         uow: UnitOfWork,
-        case_: Case,
-        now: datetime,
-        call_id: str,
-        number: str | None,
-        agent_id: str,
-        queue: str | None,
-        ivr_path: str | None,
+        call: _AnsweredCall,
+        customer: Customer | None,
+        previous: Case | None,
+        facts: TicketFacts,
+    ) -> Case:
+        """A new case for the call, offered to the answering agent (S2 decides)."""
+        queue = call.queue
+        new = NewCase(
+            customer=customer,
+            contact_number=call.number,
+            previous=previous,
+            title=call.title or (f"Call on {queue}" if queue else "Incoming call"),
+            subject=call.subject,
+            queue=queue,
+            ivr_path=call.ivr_path,
+            severity=Severity.MINOR,
+            visibility=Visibility.INTERNAL,
+            owner=call.agent_id,
+        )
+        known = KnownCounts(facts.recent_cases, facts.agent_active)
+        return await self._actions.create(uow, new, actor=call.agent_id, known=known)
+
+    async def _record_call_on(
+        self, uow: UnitOfWork, case_: Case, now: datetime, call: _AnsweredCall
     ) -> None:
         """The call on the case's timeline, and the journal row linked to the case."""
         await uow.cases.add_follow_up(
@@ -172,24 +177,25 @@ class TicketService:
                 customer_id=case_.customer_id,
                 kind="call",
                 visibility="private",
-                author=agent_id,
-                body=f"Call answered by {agent_id}" + (f" on {queue}" if queue else ""),
-                call_id=call_id,
+                author=call.agent_id,
+                body=f"Call answered by {call.agent_id}"
+                + (f" on {call.queue}" if call.queue else ""),
+                call_id=call.call_id,
                 at=now,
             )
         )
         # The journal may have written this call's row first: then it is linked.
-        if await uow.calls.link_case(call_id, case_.id, case_.customer_id):
+        if await uow.calls.link_case(call.call_id, case_.id, case_.customer_id):
             return
         row = new_call_row(
-            call_id=call_id,
+            call_id=call.call_id,
             direction=Direction.INBOUND.value,
-            caller_number=number,
-            remote_number=number,
-            queue=queue,
-            ivr_path=ivr_path,
-            agent_id=agent_id,
-            agent_ids=[agent_id],
+            caller_number=call.number,
+            remote_number=call.number,
+            queue=call.queue,
+            ivr_path=call.ivr_path,
+            agent_id=call.agent_id,
+            agent_ids=[call.agent_id],
             started_at=now,
             case_id=case_.id,
             customer_id=case_.customer_id,

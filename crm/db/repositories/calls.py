@@ -176,7 +176,7 @@ class CallRepository:
 
 # The look-ups every call makes (the IVR's, the ticket's) are built once, with their
 # values bound at execution: building and keying a SELECT of several scalar subqueries
-# cost more CPU than running it.
+# costs more than running it.
 @cache
 def _caller_facts_statement(
     kinds: tuple[str, ...], outcomes: tuple[str, ...], with_last_agent: bool, with_since: bool

@@ -36,7 +36,7 @@ from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.identity import IdentityService
 from crm.mail.sender import MailSender, SmtpSettings
 from crm.scheduler import Scheduler
-from crm.service import CrmService
+from crm.services import CrmService
 from crm.settings import CrmSettings, WebhookEndpoint
 from crm.webhooks import WebhookSender, WebhookSettings
 

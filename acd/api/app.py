@@ -64,7 +64,7 @@ from acd.telephony.service import TelephonyService
 from acd.telephony.writer import TelephonyError
 from crm.errors import CrmError, NotFound
 from crm.identity import IdentityService
-from crm.service import CrmService
+from crm.services import CrmService
 
 # Stable error codes -> HTTP status. Codes not listed: 409 for a refused command,
 # 502 for an AMI failure.

@@ -19,7 +19,7 @@ from acd.bus import EventBus
 from acd.centre import Centre
 from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyService
-from crm.service import CrmService
+from crm.services import CrmService
 
 TELEPHONY = web.AppKey("telephony", TelephonyService)
 CRM = web.AppKey("crm", CrmService)

@@ -1,6 +1,6 @@
 """What the call flow needs of the CRM, as narrow protocols: the telephony shell
 depends on these few methods, never on the CRM's concrete service (the composition
-root passes `crm.service.CrmService`, which has them all)."""
+root passes `crm.services.CrmService`, which has them all)."""
 
 from __future__ import annotations
 

@@ -1,20 +1,22 @@
 """The contact centre an admin declares in ivr-config/: skills, agents, queues, IVR.
 
-Loaded from YAML and validated with pydantic; every problem is reported with the
+Read from YAML (`acd.centre_files`) and validated with pydantic; every problem is reported with the
 file and line it comes from, so `acd check-config` points the admin at it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from acd import routing
+
+# The file layout stays importable from here (`X as X` marks a re-export).
+from acd.centre_files import SECTION_FILES as SECTION_FILES
+from acd.centre_files import WHOLE_FILE_SECTIONS as WHOLE_FILE_SECTIONS
+from acd.centre_files import line_of, read_sources
 from acd.config import ConfigError
 from crm.intake import IntakeConfigError, IntakeScript, load_intake_scripts
 
@@ -128,86 +130,6 @@ class Centre(_Model):
     queues: dict[str, QueueConfig] = Field(default_factory=dict)
     ivr: IvrConfig = IvrConfig()
     intake: dict[str, Any] = Field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Source:
-    path: Path
-    root: yaml.Node | None
-    whole_file: bool = False
-
-
-# Which file holds which top-level section.
-SECTION_FILES = {
-    "skills": "queues.yaml",
-    "queues": "queues.yaml",
-    "agents": "agents.yaml",
-    "ivr": "ivr.yaml",
-}
-# Files that are one section as a whole (their schema belongs to crm.intake).
-WHOLE_FILE_SECTIONS = {"intake.yaml": "intake"}
-
-
-def _line_of(node: yaml.Node | None, loc: Iterable[Any]) -> int | None:
-    """Follow a pydantic error location through the YAML node tree to a line."""
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if str(key_node.value) == str(part):
-                    node = value_node
-                    line = key_node.start_mark.line + 1
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return line
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
-
-
-def _read_sources(directory: Path) -> tuple[dict[str, Any], dict[str, _Source], list[str]]:
-    raw: dict[str, Any] = {}
-    sources: dict[str, _Source] = {}
-    problems: list[str] = []
-    for filename in sorted({*SECTION_FILES.values(), *WHOLE_FILE_SECTIONS}):
-        path = directory / filename
-        if not path.exists():
-            continue
-        try:
-            text = path.read_text()
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text) or {}
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            where = f"{path}:{mark.line + 1}" if mark else str(path)
-            problems.append(f"{where}: {exc.problem}")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{path}:1: expected a mapping of sections")
-            continue
-        if filename in WHOLE_FILE_SECTIONS:
-            section = WHOLE_FILE_SECTIONS[filename]
-            raw[section] = data
-            sources[section] = _Source(path, node, whole_file=True)
-            continue
-        for section, value in data.items():
-            if SECTION_FILES.get(section) != filename:
-                line = _line_of(node, [section])
-                problems.append(
-                    f"{path}:{line}: unknown section '{section}' "
-                    f"(this file holds: {', '.join(k for k, f in SECTION_FILES.items() if f == filename)})"
-                )
-                continue
-            raw[section] = value
-            sources[section] = _Source(path, node)
-    return raw, sources, problems
 
 
 def _cross_check(centre: Centre) -> list[tuple[tuple[Any, ...], str]]:
@@ -377,14 +299,14 @@ def load_centre(directory: Path) -> Centre:
     """Load and check ivr-config/; raise ConfigError with `file:line: problem` lines."""
     if not directory.is_dir():
         raise ConfigError([f"{directory}: not a directory"])
-    raw, sources, problems = _read_sources(directory)
+    raw, sources, problems = read_sources(directory)
 
     def where(loc: tuple[Any, ...]) -> str:
         source = sources.get(str(loc[0])) if loc else None
         if source is None:
             return str(directory)
         node_loc = loc[1:] if source.whole_file else loc
-        return f"{source.path}:{_line_of(source.root, node_loc)}"
+        return f"{source.path}:{line_of(source.root, node_loc)}"
 
     centre: Centre | None = None
     try:

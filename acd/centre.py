@@ -1,7 +1,7 @@
 """The contact centre an admin declares in ivr-config/: skills, agents, queues, IVR.
 
-Read from YAML (`acd.centre_files`) and validated with pydantic; every problem is reported with the
-file and line it comes from, so `acd check-config` points the admin at it.
+Read from YAML (`acd.centre_files`) and validated with pydantic; every problem is
+reported with the file and line it comes from, so `acd check-config` points the admin at it.
 """
 
 from __future__ import annotations

@@ -92,6 +92,7 @@ async def start_server(
     settings: Settings, centre: Centre | None = None, clock: Clock | None = None
 ) -> Server:
     """Build every part from `settings` and start them; the caller must `stop()`."""
+    # Long on purpose: the one place that shows every part and the order they start in.
     centre = centre if centre is not None else load_centre(settings.centre_dir)
     clock = clock or SystemClock()
     ensure_sqlite_directory(settings.database_url)
@@ -101,42 +102,11 @@ async def start_server(
     identity = IdentityService(
         uow_factory, clock, session_lifetime=timedelta(hours=settings.http.session_hours)
     )
-    scheduler = Scheduler(
-        crm,
-        MailSender(uow_factory, clock, _smtp_settings(settings)),
-        WebhookSender(
-            uow_factory,
-            clock,
-            _crm_settings(settings).webhooks,
-            WebhookSettings(max_attempts=settings.webhook_max_attempts),
-        ),
-    )
+    scheduler = _scheduler(settings, uow_factory, clock, crm)
     journal = JournalWriter(crm, max_backlog=settings.journal_max_backlog)
     bus = EventBus()
-    # S2 always governs case assignment (in the CRM); calls respect it only when asked.
-    gate = settings.case_capacity_gates_calls
-    router = routing.Router(
-        queue_specs(centre),
-        agent_specs(centre),
-        case_capacity=settings.case_capacity if gate else None,
-    )
-    affinity = CallerAffinity(crm, timedelta(hours=settings.telephony.last_agent_window_hours))
-    telephony = TelephonyService(
-        centre,
-        router,
-        bus,
-        settings.telephony,
-        journal=journal,
-        destinations=DestinationPolicy.from_settings(settings.telephony, settings.default_region),
-        affinity=affinity,
-        clock=clock.now,
-    )
-    desk = TicketDesk(
-        bus,
-        crm,
-        telephony,
-        intake_scripts(centre),
-    )
+    telephony = _telephony(settings, centre, crm, bus, journal, clock)
+    desk = TicketDesk(bus, crm, telephony, intake_scripts(centre))
     fastagi = FastAgiServer.from_settings(
         settings.fastagi,
         {"ivr": telephony.handle_ivr, "callback": telephony.handle_callback_offer},
@@ -153,23 +123,14 @@ async def start_server(
     )
     await telephony.start(ami_client)
     await ami_client.start()
-
-    app = create_app(
-        telephony,
-        crm,
-        bus,
-        centre=centre,
-        journal_writer=journal,
-        identity=identity,
-        allowed_hosts=settings.http.host_allow_list(),
-        secure_cookies=settings.http.secure_cookies,
+    runner, port = await _start_http(settings, centre, telephony, crm, bus, journal, identity)
+    log.info(
+        "server_started",
+        http=f"http://{settings.http.host}:{port}",
+        ami=f"{settings.ami.host}:{settings.ami.port}",
+        fastagi=telephony.fastagi_url,
     )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http.host, settings.http.port)
-    await site.start()
-    port = runner.addresses[0][1] if runner.addresses else settings.http.port
-    server = Server(
+    return Server(
         settings,
         centre,
         bus,
@@ -186,13 +147,78 @@ async def start_server(
         stopping,
         port,
     )
-    log.info(
-        "server_started",
-        http=f"http://{settings.http.host}:{port}",
-        ami=f"{settings.ami.host}:{settings.ami.port}",
-        fastagi=telephony.fastagi_url,
+
+
+def _scheduler(
+    settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock, crm: CrmService
+) -> Scheduler:
+    return Scheduler(
+        crm,
+        MailSender(uow_factory, clock, _smtp_settings(settings)),
+        WebhookSender(
+            uow_factory,
+            clock,
+            _crm_settings(settings).webhooks,
+            WebhookSettings(max_attempts=settings.webhook_max_attempts),
+        ),
     )
-    return server
+
+
+def _telephony(
+    settings: Settings,
+    centre: Centre,
+    crm: CrmService,
+    bus: EventBus,
+    journal: JournalWriter,
+    clock: Clock,
+) -> TelephonyService:
+    """The call flow around a routing core built from the centre's queues and agents."""
+    # S2 always governs case assignment (in the CRM); calls respect it only when asked.
+    gate = settings.case_capacity_gates_calls
+    router = routing.Router(
+        queue_specs(centre),
+        agent_specs(centre),
+        case_capacity=settings.case_capacity if gate else None,
+    )
+    affinity = CallerAffinity(crm, timedelta(hours=settings.telephony.last_agent_window_hours))
+    return TelephonyService(
+        centre,
+        router,
+        bus,
+        settings.telephony,
+        journal=journal,
+        destinations=DestinationPolicy.from_settings(settings.telephony, settings.default_region),
+        affinity=affinity,
+        clock=clock.now,
+    )
+
+
+async def _start_http(
+    settings: Settings,
+    centre: Centre,
+    telephony: TelephonyService,
+    crm: CrmService,
+    bus: EventBus,
+    journal: JournalWriter,
+    identity: IdentityService,
+) -> tuple[web.AppRunner, int]:
+    """The HTTP API and pages, listening; returns the runner and the port it got."""
+    app = create_app(
+        telephony,
+        crm,
+        bus,
+        centre=centre,
+        journal_writer=journal,
+        identity=identity,
+        allowed_hosts=settings.http.host_allow_list(),
+        secure_cookies=settings.http.secure_cookies,
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http.host, settings.http.port)
+    await site.start()
+    port = runner.addresses[0][1] if runner.addresses else settings.http.port
+    return runner, port
 
 
 def _crm_settings(settings: Settings) -> CrmSettings:
@@ -225,7 +251,7 @@ def _smtp_settings(settings: Settings) -> SmtpSettings:
 def freeze_startup_heap() -> None:
     """Once per process, after `start_server`: what start-up allocated (modules, the
     configuration, the core's agents) lives as long as the process, so keep the cyclic
-    collector from rescanning it at every full collection."""
+    collector from rescanning it at every full collection: none of it becomes garbage."""
     gc.freeze()
 
 

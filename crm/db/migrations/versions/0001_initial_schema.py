@@ -17,6 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Long on purpose: one create_table per table of the first schema. An applied
+    # migration is a record of what ran, so it is never rewritten, only followed.
     op.create_table(
         "customers",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -18,7 +18,7 @@ they share are described in `state`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from .agent_commands import AgentCommands
@@ -49,7 +49,6 @@ from .events import (
     TransferCall,
 )
 from .model import (
-    AgentSpec,
     AgentView,
     CallView,
     QueueSnapshot,
@@ -59,44 +58,12 @@ from .model import (
 from .queues import Call
 from .timeouts import Timeouts
 
-_Handler = Callable[[Any, list[Decision]], None]
-
 
 class Router(AgentCommands, CallEvents, Timeouts):
     """The routing core. Feed it events with `handle`; perform the decisions it returns;
-    after each call, wake up at `next_deadline()` and send `Tick(at=now)`."""
+    after each call, wake up at `next_deadline()` and send `Tick(at=now)`.
 
-    def __init__(
-        self,
-        queues: Iterable[QueueSpec],
-        agents: Iterable[AgentSpec],
-        *,
-        case_capacity: int | None = 4,
-        rng_seed: int = 0,
-    ) -> None:
-        super().__init__(queues, agents, case_capacity=case_capacity, rng_seed=rng_seed)
-        self._handlers: dict[type, _Handler] = {
-            AgentLoggedIn: self._on_agent_logged_in,
-            AgentLoggedOut: self._on_agent_logged_out,
-            MakeAgentReady: self._on_make_agent_ready,
-            AgentPaused: self._on_agent_paused,
-            EnterManualCall: self._on_enter_manual_call,
-            LeaveManualCall: self._on_leave_manual_call,
-            EndWrapUp: self._on_end_wrap_up,
-            AgentDeviceBusy: self._on_agent_device_busy,
-            AgentDeviceFree: self._on_agent_device_free,
-            CallQueued: self._on_call_queued,
-            OfferAnswered: self._on_offer_answered,
-            OfferFailed: self._on_offer_failed,
-            CallAbandoned: self._on_call_abandoned,
-            CallEnded: self._on_call_ended,
-            TransferCall: self._on_transfer_call,
-            AssignCall: self._on_assign_call,
-            ForceAgentState: self._on_force_agent_state,
-            CaseCountChanged: self._on_case_count_changed,
-            ResetDailyCounters: self._on_reset_daily_counters,
-            Tick: self._on_tick,
-        }
+    Built from queue and agent specs, checked first (see `RouterState`)."""
 
     # ------------------------------------------------------------------ public API
 
@@ -107,7 +74,7 @@ class Router(AgentCommands, CallEvents, Timeouts):
         case nothing changed. Timers fire only on `Tick`. An event stamped earlier than
         the last one is taken as happening at the last known time.
         """
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is None:
             raise InvalidCommand(f"unknown event type {type(event).__name__}")
         previous = self._now
@@ -115,7 +82,7 @@ class Router(AgentCommands, CallEvents, Timeouts):
             self._now = event.at
         out: list[Decision] = []
         try:
-            handler(event, out)
+            handler(self, event, out)
         except Exception:
             self._now = previous
             raise
@@ -164,6 +131,33 @@ class Router(AgentCommands, CallEvents, Timeouts):
             available_primary=len(q.agent_heaps[SkillLevel.PRIMARY]),
             available_secondary=len(q.agent_heaps[SkillLevel.SECONDARY]),
         )
+
+
+_Handler = Callable[[Router, Any, list[Decision]], None]
+
+# Event type -> the handler that applies it (each in the layer of its concern).
+_HANDLERS: dict[type, _Handler] = {
+    AgentLoggedIn: Router._on_agent_logged_in,
+    AgentLoggedOut: Router._on_agent_logged_out,
+    MakeAgentReady: Router._on_make_agent_ready,
+    AgentPaused: Router._on_agent_paused,
+    EnterManualCall: Router._on_enter_manual_call,
+    LeaveManualCall: Router._on_leave_manual_call,
+    EndWrapUp: Router._on_end_wrap_up,
+    AgentDeviceBusy: Router._on_agent_device_busy,
+    AgentDeviceFree: Router._on_agent_device_free,
+    CallQueued: Router._on_call_queued,
+    OfferAnswered: Router._on_offer_answered,
+    OfferFailed: Router._on_offer_failed,
+    CallAbandoned: Router._on_call_abandoned,
+    CallEnded: Router._on_call_ended,
+    TransferCall: Router._on_transfer_call,
+    AssignCall: Router._on_assign_call,
+    ForceAgentState: Router._on_force_agent_state,
+    CaseCountChanged: Router._on_case_count_changed,
+    ResetDailyCounters: Router._on_reset_daily_counters,
+    Tick: Router._on_tick,
+}
 
 
 def _by_seq(call: Call) -> int:

@@ -16,14 +16,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The test devices live with the tests (tests/support/sandbox.py), not in the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from acd import routing
 from acd.bootstrap import start_server
 from acd.centre import load_centre
 from acd.config import REPO_ROOT, load_settings
 from acd.logs import configure_logging
-from acd.sandbox import open_switchboard, switchboard_settings
 from acd.telephony.events import CallEnded
 from crm.db.migrate import upgrade_async
+from tests.support.sandbox import open_switchboard, switchboard_settings
 
 
 async def demo(calls: int, agents: int, talk: float, rate: float, seed: int) -> int:

@@ -4,36 +4,14 @@ integration tests, same event loop)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from acd.bootstrap import Server
-from tests.integration.telephony.conftest import (
-    Accounts,
-    accounts,
-    events,
-    sandbox,
-    server,
-    settings,
-    switchboard,
-)
-
-__all__ = ["accounts", "events", "sandbox", "server", "settings", "switchboard"]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.accounts import Accounts
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, new_context
 
 
 @pytest.fixture
@@ -44,15 +22,6 @@ async def browser() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
-
-
-async def new_context(browser: Browser, server: Server) -> BrowserContext:
-    """A browser profile of its own (its own cookies, so its own signed-in user)."""
-    context = await browser.new_context(
-        base_url=f"http://127.0.0.1:{server.http_port}", viewport={"width": 1440, "height": 1000}
-    )
-    context.set_default_timeout(10_000)
-    return context
 
 
 @pytest.fixture

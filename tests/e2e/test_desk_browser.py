@@ -13,12 +13,13 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from acd.bootstrap import Server
 from acd.centre import intake_scripts
-from acd.sandbox import Switchboard
 from acd.telephony.events import CallQueuedEvent, TicketOpened
 from crm.views import NewCustomer
-from tests.e2e.conftest import new_context
-from tests.integration.telephony.conftest import PASSWORD, ready
-from tests.waiting import next_event
+from tests.support.accounts import PASSWORD
+from tests.support.browser import new_context
+from tests.support.sandbox import Switchboard
+from tests.support.server import ready
+from tests.support.waiting import next_event
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from acd.ami import actions
 from acd.ami.client import AmiClient, AmiLink
 from acd.ami.events import CallerWaiting, ChannelIds, translate
-from tests.faults.ami_transcripts import (
+from tests.support.faults.ami_transcripts import (
     END,
     MALFORMED,
     MAX_FRAME_BYTES,
@@ -24,7 +24,7 @@ from tests.faults.ami_transcripts import (
     transcript,
     transcripts,
 )
-from tests.faults.fake_ami import FakeAmiServer
+from tests.support.faults.fake_ami import FakeAmiServer
 
 # The last frame of every replay: once it is read, everything before it was.
 LAST = (

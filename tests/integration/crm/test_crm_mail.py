@@ -9,8 +9,8 @@ from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.mail.sender import MailSender, SmtpSettings
 from crm.services import CrmService
 from crm.views import CustomerInfo
-
-from .conftest import SmtpServer, make_sender, until
+from tests.support.mail import SmtpServer, make_sender
+from tests.support.waiting import until
 
 
 async def test_acknowledgement_is_delivered_over_smtp(

@@ -15,8 +15,8 @@ from crm.scheduler import Scheduler
 from crm.services import CrmService
 from crm.settings import CrmSettings
 from crm.views import CustomerInfo
-
-from .conftest import SmtpServer, make_sender, until
+from tests.support.mail import SmtpServer, make_sender
+from tests.support.waiting import until
 
 
 async def test_waiting_case_auto_closes_after_24h_and_customer_gets_the_notice_by_smtp(
@@ -157,10 +157,12 @@ async def test_production_loop_runs_passes_until_stopped(
     stop = asyncio.Event()
     loop = asyncio.create_task(Scheduler(service).run_forever(stop, interval_s=0.01))
     try:
-        async with asyncio.timeout(5):
-            # The state is in the database: nothing to await but a poll.
-            while (await service.get_case(case_.number)).status is not CaseStatus.CLOSED:  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
+
+        async def closed() -> bool:
+            return (await service.get_case(case_.number)).status is CaseStatus.CLOSED
+
+        # The state is in the database: nothing to await but a poll.
+        await until(closed, timeout=5)
     finally:
         stop.set()
         await asyncio.wait_for(loop, timeout=5)

@@ -9,11 +9,11 @@ import pytest
 from acd.ami import actions
 from acd.bootstrap import Server, start_server
 from acd.config import Settings
-from acd.sandbox import Switchboard
 from acd.telephony.events import CallArrived, CallEnded, CallQueuedEvent
 from crm.db.migrate import upgrade_async
-from tests.faults.tcp_proxy import CuttableProxy
-from tests.waiting import next_event, until
+from tests.support.faults.tcp_proxy import CuttableProxy
+from tests.support.sandbox import Switchboard
+from tests.support.waiting import next_event, until
 
 
 @pytest.fixture

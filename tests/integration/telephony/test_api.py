@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from acd.bootstrap import Server
-from acd.sandbox import Switchboard
-from tests.integration.telephony.conftest import Accounts
+from tests.support.accounts import Accounts
+from tests.support.sandbox import Switchboard
 
 
 async def test_an_agent_logs_in_and_pauses_with_a_reason_over_http(

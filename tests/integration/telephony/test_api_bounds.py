@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from acd.bootstrap import Server
 from acd.telephony.journal import AgentStateRecord
-from tests.integration.telephony.conftest import signed_in
+from tests.support.accounts import signed_in
 
 
 def _url(server: Server, path: str) -> str:

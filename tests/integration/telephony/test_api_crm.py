@@ -14,11 +14,12 @@ import pytest
 
 from acd.api.pages import WEB_DIR
 from acd.bootstrap import Server
-from acd.sandbox import Switchboard
 from acd.telephony.events import TicketOpened
 from crm.views import NewCustomer
-from tests.integration.telephony.conftest import Accounts, ready
-from tests.waiting import next_event
+from tests.support.accounts import Accounts
+from tests.support.sandbox import Switchboard
+from tests.support.server import ready
+from tests.support.waiting import next_event
 
 
 def _url(server: Server, path: str) -> str:

@@ -12,7 +12,7 @@ from yarl import URL
 
 from acd.bootstrap import Server
 from acd.config import Settings
-from tests.integration.telephony.conftest import PASSWORD, Accounts
+from tests.support.accounts import PASSWORD, Accounts
 
 
 async def _problem(response: aiohttp.ClientResponse, status: int, code: str) -> dict[str, Any]:

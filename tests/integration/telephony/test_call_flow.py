@@ -12,7 +12,6 @@ from acd import routing
 from acd.ami import actions
 from acd.bootstrap import Server
 from acd.config import Settings
-from acd.sandbox import Switchboard
 from acd.telephony.events import (
     AgentStateEvent,
     CallArrived,
@@ -25,8 +24,9 @@ from acd.telephony.events import (
     TicketOpened,
 )
 from acd.telephony.writer import TelephonyError
-from tests.integration.telephony.conftest import ready, running_server
-from tests.waiting import next_event, until
+from tests.support.sandbox import Switchboard
+from tests.support.server import ready, running_server
+from tests.support.waiting import next_event, until
 
 
 async def test_an_inbound_call_on_a_did_reaches_the_server_with_its_caller_and_ids(

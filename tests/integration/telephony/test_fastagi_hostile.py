@@ -24,10 +24,10 @@ from structlog.testing import capture_logs
 from acd.ami import events as ami
 from acd.ami.fastagi import AgiChannel, FastAgiServer
 from acd.bootstrap import Server
-from acd.sandbox import Switchboard
 from acd.telephony.events import CallConnected
-from tests.integration.telephony.conftest import ready
-from tests.waiting import next_event, until
+from tests.support.sandbox import Switchboard
+from tests.support.server import ready
+from tests.support.waiting import next_event, until
 
 # The event loop of a server at rest uses a few milliseconds of CPU a second; a spinning
 # one uses the whole second.

@@ -11,7 +11,6 @@ import pytest
 
 from acd.bootstrap import Server
 from acd.config import Settings
-from acd.sandbox import Switchboard
 from acd.telephony.events import (
     CallbackDeclined,
     CallbackRequested,
@@ -19,8 +18,10 @@ from acd.telephony.events import (
     CallEnded,
     CallQueuedEvent,
 )
-from tests.integration.telephony.conftest import ready, running_server, signed_in
-from tests.waiting import next_event, until
+from tests.support.accounts import signed_in
+from tests.support.sandbox import Switchboard
+from tests.support.server import ready, running_server
+from tests.support.waiting import next_event, until
 
 pytestmark = pytest.mark.asterisk
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from acd.bootstrap import Server
 from acd.config import DEFAULT_STATE_DIR, AmiSettings, Settings
-from acd.sandbox import switchboard_settings
+from tests.support.sandbox import switchboard_settings
 
 SANDBOX_ROOT = DEFAULT_STATE_DIR / "asterisk-sid"
 

@@ -11,7 +11,7 @@ import pytest
 
 from acd.bootstrap import Server
 from acd.config import Settings
-from tests.integration.telephony.conftest import Accounts
+from tests.support.accounts import Accounts
 
 # Who is let through (any status but 401 and 403): public, signed_in, self (the agent the
 # route concerns), supervisor (and admins), admin.

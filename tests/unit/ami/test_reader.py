@@ -12,7 +12,7 @@ import pytest
 from panoramisk.ami_protocol import AMIProtocol
 
 from acd.ami.events import ChannelHungUp, ChannelIds
-from tests.faults.ami_transcripts import ProtocolReplay as Reader
+from tests.support.faults.ami_transcripts import ProtocolReplay as Reader
 
 HANGUP = (
     b"Event: Hangup\r\nPrivilege: call,all\r\nChannel: PJSIP/1001-00000001\r\n"

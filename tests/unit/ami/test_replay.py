@@ -2,7 +2,7 @@
 give their golden sequence of events, and faults made of them drop only the bad frames.
 
 The golden files (tests/data/ami/*.golden.json) are rewritten by
-`python -m tests.faults.ami_transcripts --golden`; read the diff before committing it.
+`python -m tests.support.faults.ami_transcripts --golden`; read the diff before committing it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.faults.ami_transcripts import (
+from tests.support.faults.ami_transcripts import (
     DATA,
     MALFORMED,
     ProtocolReplay,

@@ -17,7 +17,7 @@ from acd.routing import (
     QueueSpec,
     Tick,
 )
-from tests.unit.routing.routing_kit import P, agent, cancels, login, offers, router, waiting_ids
+from tests.support.routing import P, agent, cancels, login, offers, router, waiting_ids
 
 S = AgentState
 SALES = QueueSpec("sales", "sales", affinity_timeout=20.0, ring_timeout=10.0)

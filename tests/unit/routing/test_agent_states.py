@@ -26,7 +26,7 @@ from acd.routing import (
     Tick,
     UnknownAgent,
 )
-from tests.unit.routing.routing_kit import P, agent, login, offers, router, transitions
+from tests.support.routing import P, agent, login, offers, router, transitions
 
 S = AgentState
 SALES = QueueSpec("sales", "sales", wrapup_time=10.0)

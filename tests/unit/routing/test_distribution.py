@@ -32,7 +32,7 @@ from acd.routing import (
     TransferCall,
     UnknownQueue,
 )
-from tests.unit.routing.routing_kit import (
+from tests.support.routing import (
     S2,
     P,
     agent,

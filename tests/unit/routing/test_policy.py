@@ -20,7 +20,7 @@ from acd.routing import (
     describe_plan,
     validate_plan,
 )
-from tests.unit.routing.routing_kit import S2, P, agent, login, of_type, offers, router, waiting_ids
+from tests.support.routing import S2, P, agent, login, of_type, offers, router, waiting_ids
 
 S = AgentState
 

@@ -15,7 +15,7 @@ from acd.ami import events as ami
 from acd.ami.client import AmiTimeout
 from acd.telephony.offers import OfferResult
 from acd.telephony.service import TelephonyService
-from tests.unit.telephony.scripted_ami import Journal, ScriptedAmi, rig
+from tests.support.scripted_ami import Journal, ScriptedAmi, rig
 
 AGENT = "2001"
 

@@ -21,7 +21,7 @@ from acd.telephony.events import (
     CallOffered,
     CallQueuedEvent,
 )
-from tests.unit.telephony.scripted_ami import (
+from tests.support.scripted_ami import (
     RecordedCalls,
     Rig,
     Sent,

@@ -1,4 +1,4 @@
-"""Small helpers shared by the routing-core tests (no fixtures: plain functions)."""
+"""Small helpers for the routing-core tests (no fixtures: plain functions)."""
 
 from __future__ import annotations
 

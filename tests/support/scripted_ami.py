@@ -19,7 +19,7 @@ from acd.bus import EventBus
 from acd.centre import agent_specs, load_centre, queue_specs
 from acd.config import TelephonySettings
 from acd.telephony.service import TelephonyService
-from tests.faults.ami_transcripts import transcript
+from tests.support.faults.ami_transcripts import transcript
 
 CENTRE = Path(__file__).parents[2] / "integration" / "telephony" / "centre"
 # As the sandbox's dialplan names the test phones (and as the transcripts recorded them).
@@ -189,4 +189,4 @@ def _leg_of(sent: Sent) -> str:
 
 
 def hung_up(message: AmiMessage) -> bool:
-    return message.get("Event") == "Hangup"
+    return bool(message.get("Event") == "Hangup")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from tests.faults.loopback import LoopbackServer
+from tests.support.faults.loopback import LoopbackServer
 
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 

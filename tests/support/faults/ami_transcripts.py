@@ -24,7 +24,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from acd.ami.events import MalformedEvent, translate
 from acd.ami.reader import GuardedAmiProtocol, MalformedMessages
 
-DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "ami"
+DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "ami"
 END = b"\r\n\r\n"
 # The frame limit the fault tests give the reader (real Asterisk events are < 4 KB).
 MAX_FRAME_BYTES = 8192
@@ -208,5 +208,5 @@ if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] != ["--golden"]:
-        sys.exit("usage: python -m tests.faults.ami_transcripts --golden")
+        sys.exit("usage: python -m tests.support.faults.ami_transcripts --golden")
     write_goldens()

@@ -1,10 +1,12 @@
 """The sandbox Asterisk's test devices, driven over AMI: callers and auto-answering
 phones (see [test-phones] and [test-callers] in ivr-config/asterisk/extensions.conf).
 
-Used by the integration tests, the demo and the benchmarks; never by the server.
-They drive Asterisk as their own AMI user, `aiguilleur-test` (the AstDB and the CLI
-need the `system` and `command` classes the server's user does not have), which
-only scripts/asterisk-sandbox writes: a deployment has no such user.
+Used by the tests and scripts/demo.py, never by the server, so it lives with the tests
+rather than in the installed `acd` package; scripts import it as `tests.support.sandbox`
+with the repository root on sys.path. They drive Asterisk as their own AMI user,
+`aiguilleur-test` (the AstDB and the CLI need the `system` and `command` classes the
+server's user does not have), which only scripts/asterisk-sandbox writes: a deployment
+has no such user.
 """
 
 from __future__ import annotations

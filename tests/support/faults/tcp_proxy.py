@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from tests.faults.loopback import LoopbackServer
+from tests.support.faults.loopback import LoopbackServer
 
 
 class CuttableProxy(LoopbackServer):

@@ -1,0 +1,30 @@
+"""Debian's Chromium driven by Playwright, for the browser tests."""
+
+from __future__ import annotations
+
+import shutil
+
+from playwright.async_api import Browser, BrowserContext
+
+from acd.bootstrap import Server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+async def new_context(browser: Browser, server: Server) -> BrowserContext:
+    """A browser profile of its own (its own cookies, so its own signed-in user)."""
+    context = await browser.new_context(
+        base_url=f"http://127.0.0.1:{server.http_port}", viewport={"width": 1440, "height": 1000}
+    )
+    context.set_default_timeout(10_000)
+    return context

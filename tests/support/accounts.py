@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -74,3 +75,12 @@ async def signed_in(server: Server, login: str = "root") -> AsyncIterator[aiohtt
         yield await accounts.client(login)
     finally:
         await accounts.close()
+
+
+async def problem(response: aiohttp.ClientResponse, status: int, code: str) -> dict[str, Any]:
+    """The problem+json body of a refusal, checked to have `status` and the stable `code`."""
+    assert response.status == status, await response.text()
+    assert response.content_type == "application/problem+json"
+    body: dict[str, Any] = await response.json()
+    assert body["code"] == code
+    return body

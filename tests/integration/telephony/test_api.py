@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from acd.bootstrap import Server
-from tests.support.accounts import Accounts
+from tests.support.accounts import Accounts, problem
 from tests.support.sandbox import Switchboard
 
 
@@ -36,9 +36,7 @@ async def test_an_outbound_call_outside_manual_call_is_refused_with_a_stable_cod
     async with anna.post(
         accounts.url("/api/v1/agents/2001/calls"), json={"number": "0622000001"}
     ) as r:
-        assert r.status == 409
-        assert r.content_type == "application/problem+json"
-        assert (await r.json())["code"] == "agent_not_in_manual_call"
+        await problem(r, 409, "agent_not_in_manual_call")
 
 
 async def test_bad_requests_get_clear_errors_and_change_nothing(

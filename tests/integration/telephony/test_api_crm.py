@@ -16,7 +16,7 @@ from acd.api.pages import WEB_DIR
 from acd.bootstrap import Server
 from acd.telephony.events import TicketOpened
 from crm.views import NewCustomer
-from tests.support.accounts import Accounts
+from tests.support.accounts import Accounts, problem
 from tests.support.sandbox import Switchboard
 from tests.support.server import ready
 from tests.support.waiting import next_event
@@ -62,14 +62,6 @@ async def _support_case(server: Server, customer_id: int | None = None) -> str:
     return case.number
 
 
-async def _problem(response: aiohttp.ClientResponse, status: int, code: str) -> dict[str, Any]:
-    assert response.status == status, await response.text()
-    assert response.content_type == "application/problem+json"
-    body: dict[str, Any] = await response.json()
-    assert body["code"] == code
-    return body
-
-
 async def test_a_customer_is_found_by_phone_email_case_or_account_number(
     server: Server, http: aiohttp.ClientSession
 ) -> None:  # C2, S8
@@ -91,7 +83,7 @@ async def test_a_search_that_finds_nobody_answers_no_customer_and_an_empty_one_i
         assert r.status == 200
         assert await r.json() == {"customer": None, "cases": []}
     async with http.get(_url(server, "/api/v1/customers"), params={"q": "  "}) as r:
-        await _problem(r, 400, "invalid_request")
+        await problem(r, 400, "invalid_request")
 
 
 async def test_case_status_changes_by_hand_are_on_the_timeline_and_bad_ones_change_nothing(
@@ -100,10 +92,10 @@ async def test_case_status_changes_by_hand_are_on_the_timeline_and_bad_ones_chan
     number = await _support_case(server)
     path = f"/api/v1/cases/{number}/status"
     async with http.post(_url(server, path), json={"status": "asleep"}) as r:
-        body = await _problem(r, 422, "invalid_value")
+        body = await problem(r, 422, "invalid_value")
     async with http.post(_url(server, path), json={"status": "resolved", "actor": "2001"}) as r:
         # The audit actor is the signed-in user, never a body field.
-        assert "actor" in (await _problem(r, 400, "invalid_request"))["detail"]
+        assert "actor" in (await problem(r, 400, "invalid_request"))["detail"]
     assert (await server.crm.get_case(number)).status == "open"
 
     async with http.post(_url(server, path), json={"status": "resolved"}) as r:
@@ -111,7 +103,7 @@ async def test_case_status_changes_by_hand_are_on_the_timeline_and_bad_ones_chan
     async with http.post(_url(server, path), json={"status": "closed"}) as r:
         assert (await r.json())["status"] == "closed"
     async with http.post(_url(server, path), json={"status": "open"}) as r:
-        body = await _problem(r, 409, "case_closed")
+        body = await problem(r, 409, "case_closed")
     assert body["detail"]
     async with http.get(_url(server, f"/api/v1/cases/{number}")) as r:
         details = await r.json()
@@ -119,7 +111,7 @@ async def test_case_status_changes_by_hand_are_on_the_timeline_and_bad_ones_chan
     changes = [(a["field"], a["new_value"], a["actor"]) for a in details["audit"]]
     assert ("status", "resolved", "2002") in changes and ("status", "closed", "2002") in changes
     async with http.get(_url(server, "/api/v1/cases/C-nope")) as r:
-        await _problem(r, 404, "unknown_case")
+        await problem(r, 404, "unknown_case")
 
 
 async def test_a_priority_set_by_hand_overrides_the_automatic_one(
@@ -131,7 +123,7 @@ async def test_a_priority_set_by_hand_overrides_the_automatic_one(
         case = await r.json()
     assert (case["priority"], case["priority_manual"]) == ("urgent", True)
     async with http.post(_url(server, path), json={"priority": "meh"}) as r:
-        await _problem(r, 422, "invalid_value")
+        await problem(r, 422, "invalid_value")
     assert (await server.crm.get_case(number)).priority == "urgent"
 
 
@@ -147,13 +139,13 @@ async def test_intake_answers_are_checked_against_the_queue_script_and_stored_wi
     ]
     for answers, code, question in refused:
         async with http.post(_url(server, path), json={"answers": answers}) as r:
-            assert (await _problem(r, 422, code))["question"] == question
+            assert (await problem(r, 422, code))["question"] == question
     async with http.post(_url(server, path), json={"answers": {"colour": "red"}}) as r:
-        assert (await _problem(r, 422, "intake_unknown_question"))["questions"] == ["colour"]
+        assert (await problem(r, 422, "intake_unknown_question"))["questions"] == ["colour"]
     async with http.post(_url(server, path), json={"answers": "office"}) as r:
-        await _problem(r, 400, "invalid_request")
+        await problem(r, 400, "invalid_request")
     async with http.post(_url(server, path), json={"answers": {}, "script": "nosuchqueue"}) as r:
-        await _problem(r, 422, "unknown_intake_script")
+        await problem(r, 422, "unknown_intake_script")
     assert (await server.crm.case_details(number)).intake_answers == ()
 
     async with http.post(
@@ -214,9 +206,9 @@ async def test_a_follow_up_note_goes_on_the_case_timeline(
         note = await r.json()
     assert (note["kind"], note["visibility"], note["author"]) == ("note", "private", "2002")
     async with http.post(_url(server, path), json={"body": "x", "kind": "smoke_signal"}) as r:
-        await _problem(r, 422, "invalid_value")
+        await problem(r, 422, "invalid_value")
     async with http.post(_url(server, path), json={"body": ""}) as r:
-        await _problem(r, 400, "invalid_request")
+        await problem(r, 400, "invalid_request")
     async with http.get(_url(server, f"/api/v1/cases/{number}")) as r:
         bodies = [f["body"] for f in (await r.json())["follow_ups"]]
     assert bodies == ["Call back at 3"]
@@ -233,7 +225,7 @@ async def test_escalation_raises_the_case_level_up_to_two(
         # No agent of that level is configured: the case waits unassigned in its group.
         assert (case["escalation_level"], case["owner_agent_id"]) == (level, None)
     async with http.post(_url(server, path), json={}) as r:
-        await _problem(r, 409, "escalation_not_possible")
+        await problem(r, 409, "escalation_not_possible")
     assert (await server.crm.get_case(number)).escalation_level == 2
 
 
@@ -250,11 +242,11 @@ async def test_tasks_are_planned_listed_per_agent_and_completed(
         "case_number": number,
     }
     async with http.post(_url(server, "/api/v1/tasks"), json={**task, "kind": "fax"}) as r:
-        await _problem(r, 422, "invalid_value")
+        await problem(r, 422, "invalid_value")
     async with http.post(_url(server, "/api/v1/tasks"), json={**task, "due_at": "tomorrow"}) as r:
-        await _problem(r, 400, "invalid_request")
+        await problem(r, 400, "invalid_request")
     async with sup.post(_url(server, "/api/v1/tasks"), json={**task, "assignee": "9999"}) as r:
-        await _problem(r, 404, "unknown_agent")
+        await problem(r, 404, "unknown_agent")
     async with http.post(_url(server, "/api/v1/tasks"), json=task) as r:
         assert r.status == 201
         created = await r.json()
@@ -268,7 +260,7 @@ async def test_tasks_are_planned_listed_per_agent_and_completed(
     async with http.get(_url(server, "/api/v1/agents/2002/tasks?include_done=1")) as r:
         assert len(await r.json()) == 1
     async with sup.post(_url(server, "/api/v1/tasks/424242/complete"), json={}) as r:
-        await _problem(r, 404, "unknown_task")
+        await problem(r, 404, "unknown_task")
 
 
 async def test_a_supervisor_message_is_stored_and_pushed_live_to_that_agent_only(
@@ -298,7 +290,7 @@ async def test_a_supervisor_message_is_stored_and_pushed_live_to_that_agent_only
     async with http.get(_url(server, "/api/v1/agents/2002/notifications?unread=1")) as r:
         assert [n["id"] for n in await r.json()] == [sent["id"]]
     async with sup.post(_url(server, f"/api/v1/agents/2001/notifications/{sent['id']}/read")) as r:
-        await _problem(r, 404, "unknown_notification")  # someone else's
+        await problem(r, 404, "unknown_notification")  # someone else's
     async with http.post(_url(server, f"/api/v1/agents/2002/notifications/{sent['id']}/read")) as r:
         assert (await r.json())["read_at"] is not None
     async with http.get(_url(server, "/api/v1/agents/2002/notifications?unread=1")) as r:
@@ -306,13 +298,13 @@ async def test_a_supervisor_message_is_stored_and_pushed_live_to_that_agent_only
     async with sup.post(
         _url(server, "/api/v1/agents/9999/notifications"), json={"title": "hi"}
     ) as r:
-        await _problem(r, 404, "unknown_agent")
+        await problem(r, 404, "unknown_agent")
     async with http.post(
         _url(server, "/api/v1/agents/2002/notifications"), json={"title": "x"}
     ) as r:
-        await _problem(r, 403, "forbidden")  # an agent does not message agents
+        await problem(r, 403, "forbidden")  # an agent does not message agents
     async with sup.post(_url(server, "/api/v1/agents/2002/notifications"), json={}) as r:
-        await _problem(r, 400, "invalid_request")
+        await problem(r, 400, "invalid_request")
 
 
 async def test_an_agents_socket_leaves_out_events_about_other_agents(
@@ -329,7 +321,7 @@ async def test_an_agents_socket_leaves_out_events_about_other_agents(
             "ready",
         )
     async with sup.get(_url(server, "/api/v1/ws?agent=9999")) as r:
-        await _problem(r, 404, "unknown_agent")
+        await problem(r, 404, "unknown_agent")
 
 
 async def test_the_desk_view_gives_a_reloaded_desktop_its_call_and_ticket(
@@ -369,6 +361,6 @@ async def test_the_pages_and_their_assets_are_served_and_nothing_else(
         async with http.get(_url(server, path)) as r:
             assert r.status == 404, path
     async with http.get(_url(server, "/api/v1/nothing-here")) as r:
-        await _problem(r, 404, "unknown_route")
+        await problem(r, 404, "unknown_route")
     async with http.delete(_url(server, "/api/v1/agents")) as r:
-        await _problem(r, 405, "method_not_allowed")
+        await problem(r, 405, "method_not_allowed")

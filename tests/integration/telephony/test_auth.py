@@ -4,7 +4,6 @@ server: whoever is not signed in, or comes from another site, changes nothing.""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import aiohttp
 import pytest
@@ -12,15 +11,7 @@ from yarl import URL
 
 from acd.bootstrap import Server
 from acd.config import Settings
-from tests.support.accounts import PASSWORD, Accounts
-
-
-async def _problem(response: aiohttp.ClientResponse, status: int, code: str) -> dict[str, Any]:
-    assert response.status == status, await response.text()
-    assert response.content_type == "application/problem+json"
-    body: dict[str, Any] = await response.json()
-    assert body["code"] == code
-    return body
+from tests.support.accounts import PASSWORD, Accounts, problem
 
 
 @pytest.fixture
@@ -51,7 +42,7 @@ async def test_signing_in_sets_a_strict_http_only_cookie_and_signing_out_ends_th
     replay = await accounts.client(None)
     replay.cookie_jar.update_cookies({k: v.value for k, v in stolen.items()})
     async with replay.get(accounts.url("/api/v1/session")) as r:
-        await _problem(r, 401, "unauthenticated")
+        await problem(r, 401, "unauthenticated")
 
 
 async def test_a_state_change_with_the_cookie_but_without_the_csrf_token_is_refused(
@@ -61,9 +52,9 @@ async def test_a_state_change_with_the_cookie_but_without_the_csrf_token_is_refu
     del ben.headers["X-CSRF-Token"]
     path = accounts.url("/api/v1/agents/2002/state")
     async with ben.post(path, json={"state": "ready"}) as r:
-        await _problem(r, 403, "csrf_failed")
+        await problem(r, 403, "csrf_failed")
     async with ben.post(path, json={"state": "ready"}, headers={"X-CSRF-Token": "guess"}) as r:
-        await _problem(r, 403, "csrf_failed")
+        await problem(r, 403, "csrf_failed")
     assert server.telephony.router.agent("2002").state == "logged_out"
 
 
@@ -74,11 +65,11 @@ async def test_a_cross_site_form_post_or_plain_text_body_changes_nothing(
     path = accounts.url("/api/v1/agents/2002/state")
     foreign = {"Origin": "http://evil.example"}
     async with ben.post(path, data={"state": "ready"}, headers=foreign) as r:
-        await _problem(r, 403, "foreign_origin")
+        await problem(r, 403, "foreign_origin")
     # text/plain is what a cross-site page may send without asking: never parsed as JSON.
     plain = {"Content-Type": "text/plain"}
     async with ben.post(path, data=json.dumps({"state": "ready"}), headers=plain) as r:
-        await _problem(r, 415, "unsupported_media_type")
+        await problem(r, 415, "unsupported_media_type")
     assert server.telephony.router.agent("2002").state == "logged_out"
 
 
@@ -89,11 +80,11 @@ async def test_wrong_passwords_are_throttled_per_login_even_with_the_right_one_a
     url = accounts.url("/api/v1/session")
     for _ in range(5):
         async with http.post(url, json={"login": "sup", "password": "wrong password"}) as r:
-            await _problem(r, 401, "invalid_credentials")
+            await problem(r, 401, "invalid_credentials")
     async with http.post(url, json={"login": "nobody", "password": "wrong password"}) as r:
-        await _problem(r, 401, "invalid_credentials")  # unknown login: the same answer
+        await problem(r, 401, "invalid_credentials")  # unknown login: the same answer
     async with http.post(url, json={"login": "sup", "password": PASSWORD}) as r:
-        await _problem(r, 429, "too_many_attempts")
+        await problem(r, 429, "too_many_attempts")
     async with http.post(url, json={"login": "ben", "password": PASSWORD}) as r:
         assert r.status == 200  # another login from the same address still signs in
 
@@ -115,14 +106,14 @@ async def test_a_bearer_token_works_until_revoked_and_its_last_use_is_kept(
     assert token.last_used_at is not None
     await server.identity.revoke_token("reports")
     async with http.get(accounts.url("/api/v1/stats"), headers=bearer) as r:
-        await _problem(r, 401, "invalid_token")
+        await problem(r, 401, "invalid_token")
 
 
 async def test_disabling_a_user_ends_their_sessions(server: Server, accounts: Accounts) -> None:
     ben = await accounts.client("ben")
     await server.identity.disable_user("ben")
     async with ben.get(accounts.url("/api/v1/session")) as r:
-        await _problem(r, 401, "unauthenticated")
+        await problem(r, 401, "unauthenticated")
 
 
 async def test_an_agent_acts_only_on_themselves_and_the_audit_names_the_signed_in_user(
@@ -130,13 +121,13 @@ async def test_an_agent_acts_only_on_themselves_and_the_audit_names_the_signed_i
 ) -> None:
     ben, cleo = await accounts.client("ben"), await accounts.client("cleo")
     async with cleo.post(accounts.url("/api/v1/agents/2002/state"), json={"state": "ready"}) as r:
-        await _problem(r, 403, "forbidden")
+        await problem(r, 403, "forbidden")
     case = await server.crm.open_case(
         actor="2002", queue="support", title="x", owner_agent_id="2002"
     )
     path = accounts.url(f"/api/v1/cases/{case.number}/priority")
     async with cleo.post(path, json={"priority": "urgent"}) as r:
-        await _problem(r, 403, "forbidden")  # not her case, not her team's queue
+        await problem(r, 403, "forbidden")  # not her case, not her team's queue
     async with ben.post(path, json={"priority": "urgent"}) as r:
         assert r.status == 200
     details = await server.crm.case_details(case.number)
@@ -175,7 +166,7 @@ async def test_a_request_naming_a_host_not_allowed_is_refused(
 ) -> None:  # DNS rebinding
     http = await accounts.client(None)
     async with http.get(accounts.url("/health"), headers={"Host": "evil.example"}) as r:
-        await _problem(r, 421, "host_not_allowed")
+        await problem(r, 421, "host_not_allowed")
 
 
 async def test_every_response_carries_the_browser_protections_and_no_version_banner(

@@ -18,7 +18,7 @@ from acd.telephony.events import (
     CallEnded,
     CallQueuedEvent,
 )
-from tests.support.accounts import signed_in
+from tests.support.accounts import problem, signed_in
 from tests.support.sandbox import Switchboard
 from tests.support.server import ready, running_server
 from tests.support.waiting import next_event, until
@@ -60,9 +60,7 @@ async def test_a_crafted_number_is_refused_before_any_phone_rings(
         async with http.post(
             _url(server, "/api/v1/agents/2001/calls"), json={"number": number}
         ) as r:
-            assert r.status == 422
-            assert r.content_type == "application/problem+json"
-            assert (await r.json())["code"] == code
+            await problem(r, 422, code)
         assert server.telephony.calls == {}
         # Nothing was dialled, and a proper number still goes out on the same link.
         async with http.post(

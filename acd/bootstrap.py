@@ -7,21 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
-import stat
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import structlog
-from aiohttp import web
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acd import routing
 from acd.ami.client import AmiClient
 from acd.ami.fastagi import FastAgiServer
-from acd.api.app import create_app
+from acd.api.app import HttpRunner, create_app, listen
 from acd.bus import EventBus
 from acd.centre import Centre, agent_specs, intake_scripts, load_centre, queue_specs
 from acd.config import Settings
@@ -31,7 +25,7 @@ from acd.telephony.destinations import DestinationPolicy
 from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyService
 from crm.clock import Clock, SystemClock
-from crm.db.engine import create_engine
+from crm.db.engine import Engine, create_engine, ensure_sqlite_directory
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.identity import IdentityService
 from crm.mail.sender import MailSender, SmtpSettings
@@ -55,8 +49,8 @@ class Server:
     telephony: TelephonyService
     desk: TicketDesk
     fastagi: FastAgiServer
-    http: web.AppRunner
-    engine: AsyncEngine
+    http: HttpRunner
+    engine: Engine
     scheduler: asyncio.Task[None]
     stopping: asyncio.Event
     http_port: int = 0
@@ -71,21 +65,6 @@ class Server:
         await self.ami.close()
         await self.journal.stop()
         await self.engine.dispose()
-
-
-def ensure_sqlite_directory(database_url: str) -> None:
-    """The SQLite file and its directory, readable by this user only (it holds
-    customers' numbers and cases): SQLite would create the file with the umask's
-    mode and not create the directory. Its journal and WAL files take its mode."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        database = Path(url.database)
-        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
-        # A file made before (by an older version, or a migration run first) too.
-        mode = stat.S_IMODE(database.stat().st_mode)
-        if mode & 0o077:
-            database.chmod(mode & 0o700)
 
 
 async def start_server(
@@ -201,7 +180,7 @@ async def _start_http(
     bus: EventBus,
     journal: JournalWriter,
     identity: IdentityService,
-) -> tuple[web.AppRunner, int]:
+) -> tuple[HttpRunner, int]:
     """The HTTP API and pages, listening; returns the runner and the port it got."""
     app = create_app(
         telephony,
@@ -213,12 +192,7 @@ async def _start_http(
         allowed_hosts=settings.http.host_allow_list(),
         secure_cookies=settings.http.secure_cookies,
     )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http.host, settings.http.port)
-    await site.start()
-    port = runner.addresses[0][1] if runner.addresses else settings.http.port
-    return runner, port
+    return await listen(app, settings.http.host, settings.http.port)
 
 
 def _crm_settings(settings: Settings) -> CrmSettings:

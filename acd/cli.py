@@ -42,7 +42,7 @@ def _check_config(settings: Settings) -> int:
 
 
 def _migrate(settings: Settings) -> int:
-    from acd.bootstrap import ensure_sqlite_directory
+    from crm.db.engine import ensure_sqlite_directory
     from crm.db.migrate import upgrade
 
     ensure_sqlite_directory(settings.database_url)

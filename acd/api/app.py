@@ -385,3 +385,15 @@ def create_app(
     pages.add_routes(app)
     openapi.add_routes(app)
     return app
+
+
+# What the composition root holds the listening site by.
+HttpRunner = web.AppRunner
+
+
+async def listen(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve `app` on host:port; returns the runner and the port it got (port 0 picks one)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner, runner.addresses[0][1] if runner.addresses else port

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, make_url
@@ -10,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from crm.db.sqlite import OneTripAiosqlite
 
 DEFAULT_URL = "sqlite+aiosqlite:///var/aiguilleur.sqlite3"
+
+# What the composition root holds the database by.
+Engine = AsyncEngine
 
 
 def create_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
@@ -47,3 +53,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA cache_size=-65536")
     finally:
         cursor.close()
+
+
+def ensure_sqlite_directory(database_url: str) -> None:
+    """The SQLite file and its directory, readable by this user only (it holds
+    customers' numbers and cases): SQLite would create the file with the umask's
+    mode and not create the directory. Its journal and WAL files take its mode."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        # A file made before (by an older version, or a migration run first) too.
+        mode = stat.S_IMODE(database.stat().st_mode)
+        if mode & 0o077:
+            database.chmod(mode & 0o700)

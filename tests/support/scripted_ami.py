@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from acd import routing
@@ -20,8 +19,8 @@ from acd.centre import agent_specs, load_centre, queue_specs
 from acd.config import TelephonySettings
 from acd.telephony.service import TelephonyService
 from tests.support.faults.ami_transcripts import transcript
+from tests.support.server import CENTRE
 
-CENTRE = Path(__file__).parents[2] / "integration" / "telephony" / "centre"
 # As the sandbox's dialplan names the test phones (and as the transcripts recorded them).
 SETTINGS = TelephonySettings(
     agent_dial="Local/{agent}@test-phones", outbound_dial="Local/{number}@test-phones"

@@ -191,9 +191,9 @@ async def test_the_server_says_which_intake_questions_are_asked_given_the_answer
     }
     path = "/api/v1/intake/nosuchqueue/asked"
     async with http.post(_url(server, path), json={"answers": {}}) as r:
-        await _problem(r, 422, "unknown_intake_script")
+        await problem(r, 422, "unknown_intake_script")
     async with http.post(_url(server, "/api/v1/intake/sales/asked"), json={}) as r:
-        await _problem(r, 400, "invalid_request")
+        await problem(r, 400, "invalid_request")
 
 
 async def test_a_follow_up_note_goes_on_the_case_timeline(

@@ -19,6 +19,7 @@ from acd.api.app import HttpRunner, create_app, listen
 from acd.bus import EventBus
 from acd.centre import Centre, agent_specs, intake_scripts, load_centre, queue_specs
 from acd.config import Settings
+from acd.metrics import Metrics
 from acd.telephony.affinity import CallerAffinity
 from acd.telephony.desk import TicketDesk
 from acd.telephony.destinations import DestinationPolicy
@@ -26,6 +27,7 @@ from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyService
 from crm.clock import Clock, SystemClock
 from crm.db.engine import Engine, create_engine, ensure_sqlite_directory
+from crm.db.monitoring import DatabaseMonitor
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.identity import IdentityService
 from crm.mail.sender import MailSender, SmtpSettings
@@ -48,6 +50,7 @@ class Server:
     ami: AmiClient
     telephony: TelephonyService
     desk: TicketDesk
+    metrics: Metrics
     fastagi: FastAgiServer
     http: HttpRunner
     engine: Engine
@@ -62,6 +65,7 @@ class Server:
         await self.fastagi.stop()
         await self.telephony.stop()
         await self.desk.stop()
+        await self.metrics.stop()
         await self.ami.close()
         await self.journal.stop()
         await self.engine.dispose()
@@ -82,8 +86,10 @@ async def start_server(
         uow_factory, clock, session_lifetime=timedelta(hours=settings.http.session_hours)
     )
     scheduler = _scheduler(settings, uow_factory, clock, crm)
-    journal = JournalWriter(crm, max_backlog=settings.journal_max_backlog)
     bus = EventBus()
+    database = DatabaseMonitor(engine)
+    metrics = Metrics(bus, database)
+    journal = JournalWriter(metrics.timed_recorder(crm), max_backlog=settings.journal_max_backlog)
     telephony = _telephony(settings, centre, crm, bus, journal, clock)
     desk = TicketDesk(bus, crm, telephony, intake_scripts(centre))
     fastagi = FastAgiServer.from_settings(
@@ -94,15 +100,19 @@ async def start_server(
     await fastagi.start()
     telephony.fastagi_url = f"agi://{settings.fastagi.host}:{fastagi.port}"
     ami_client = AmiClient.from_settings(settings.ami, telephony.on_ami)
+    metrics.watch(telephony, journal)
     await journal.start()
     await desk.start()
+    await metrics.start()
     stopping = asyncio.Event()
     scheduler_task = asyncio.create_task(
         scheduler.run_forever(stopping, settings.scheduler_interval), name="scheduler"
     )
     await telephony.start(ami_client)
     await ami_client.start()
-    runner, port = await _start_http(settings, centre, telephony, crm, bus, journal, identity)
+    runner, port = await _start_http(
+        settings, centre, telephony, crm, bus, journal, identity, metrics, database
+    )
     log.info(
         "server_started",
         http=f"http://{settings.http.host}:{port}",
@@ -119,6 +129,7 @@ async def start_server(
         ami_client,
         telephony,
         desk,
+        metrics,
         fastagi,
         runner,
         engine,
@@ -180,6 +191,8 @@ async def _start_http(
     bus: EventBus,
     journal: JournalWriter,
     identity: IdentityService,
+    metrics: Metrics,
+    database: DatabaseMonitor,
 ) -> tuple[HttpRunner, int]:
     """The HTTP API and pages, listening; returns the runner and the port it got."""
     app = create_app(
@@ -189,6 +202,8 @@ async def _start_http(
         centre=centre,
         journal_writer=journal,
         identity=identity,
+        metrics=metrics,
+        database=database,
         allowed_hosts=settings.http.host_allow_list(),
         secure_cookies=settings.http.secure_cookies,
     )

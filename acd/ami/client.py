@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
@@ -127,6 +128,8 @@ class AmiClient:
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._connected = asyncio.Event()
+        self._logins = 0
+        self._event_lag: float | None = None
         self._ping_task: asyncio.Task[None] | None = None
         self._manager = _Manager(
             host=host,
@@ -172,6 +175,18 @@ class AmiClient:
         """AMI frames dropped since start: unparsable, too long, or refused in handling
         (an event that does not translate into bounded fields); the link stayed up."""
         return self._malformed.count
+
+    @property
+    def logins(self) -> int:
+        """Successful logins since start: the first one, then one per reconnect."""
+        return self._logins
+
+    @property
+    def event_lag(self) -> float | None:
+        """Seconds between Asterisk stamping the last event (`timestampevents`) and this
+        client receiving it; None before the first stamped event. Includes any clock skew
+        between the two hosts."""
+        return self._event_lag
 
     async def start(self) -> None:
         """Start connecting; returns at once (see `wait_connected`)."""
@@ -224,10 +239,15 @@ class AmiClient:
         return message
 
     def _on_event(self, _: Manager, message: Message) -> None:
+        stamp = message.get("Timestamp")
+        if stamp is not None:
+            with contextlib.suppress(ValueError):
+                self._event_lag = time.time() - float(stamp)
         self._sink(message)
 
     def _on_login(self, _: Manager) -> None:
         self._connected.set()
+        self._logins += 1
         log.info("ami_connected")
         if self._events is not None:
             # A session's filters do not survive a reconnect: set them at every login.

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from acd import routing
 from acd.ami.client import AmiError
-from acd.api import auth, crm_routes, live, openapi, pages, security
+from acd.api import auth, crm_routes, live, observability, openapi, pages, security
 from acd.api.common import (
     BUS,
     CENTRE,
@@ -58,10 +58,12 @@ from acd.api.schemas import (
 )
 from acd.bus import EventBus
 from acd.centre import Centre
+from acd.metrics import Metrics
 from acd.telephony.destinations import NumberRefused
 from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyService
 from acd.telephony.writer import TelephonyError
+from crm.db.monitoring import DatabaseMonitor
 from crm.errors import CrmError, NotFound
 from crm.identity import IdentityService
 from crm.services import CrmService
@@ -349,6 +351,8 @@ def create_app(
     *,
     centre: Centre,
     identity: IdentityService,
+    metrics: Metrics,
+    database: DatabaseMonitor,
     journal_writer: JournalWriter | None = None,
     allowed_hosts: frozenset[str],
     secure_cookies: bool = False,
@@ -383,6 +387,7 @@ def create_app(
     crm_routes.add_routes(app)
     live.add_routes(app)
     pages.add_routes(app)
+    observability.add_routes(app, metrics, database)
     openapi.add_routes(app)
     return app
 

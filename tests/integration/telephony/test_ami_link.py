@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from acd.ami import actions
 from acd.bootstrap import Server, start_server
@@ -71,3 +73,31 @@ async def test_a_link_that_stops_answering_pings_is_rebuilt(
     # Actions work again on the new link.
     reply = await server.ami.send(actions.ping())
     assert reply.success
+
+
+async def test_readiness_names_the_ami_while_the_link_is_cut_and_is_ready_once_it_is_back(
+    proxied_server: tuple[Server, CuttableProxy],
+) -> None:
+    server, proxy = proxied_server
+    url = f"http://127.0.0.1:{server.http_port}/health/ready"
+    async with aiohttp.ClientSession() as probe:
+        async with probe.get(url) as r:
+            assert r.status == 200
+        proxy.cut()
+        await until(lambda: not server.ami.connected)
+        async with probe.get(url) as r:
+            assert r.status == 503
+            problem = await r.json()
+            assert problem["code"] == "not_ready"
+            assert problem["not_ready"] == ["ami"]
+            assert problem["database"] is True
+        proxy.restore()
+        await until(lambda: server.ami.connected, timeout=10)
+        async with probe.get(url) as r:
+            assert r.status == 200, await r.text()
+        _, token = await server.identity.create_token("prometheus", "supervisor")
+        metrics_url = f"http://127.0.0.1:{server.http_port}/metrics"
+        async with probe.get(metrics_url, headers={"Authorization": f"Bearer {token}"}) as r:
+            families = {f.name: f for f in text_string_to_metric_families(await r.text())}
+    assert families["acd_ami_reconnects"].samples[0].value == 1
+    assert families["acd_ami_connected"].samples[0].value == 1

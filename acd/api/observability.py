@@ -3,7 +3,8 @@
 `/health/live` and `/health/ready` are public, like `/health`: a load balancer or an
 orchestrator calls them without credentials and they tell nothing about calls or people.
 `/metrics` is for supervisors and admins: a Prometheus server scrapes it with a bearer
-token (`acd tokens add prometheus --role supervisor`), see docs/operations.md.
+token (`acd tokens create --name prometheus --role supervisor`), see
+docs/operations.md.
 """
 
 from __future__ import annotations

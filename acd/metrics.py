@@ -24,7 +24,8 @@ from prometheus_client.registry import Collector
 from acd import routing
 from acd.bus import EventBus
 from acd.telephony.events import CallConnected, CallEnded, CallOverflowedEvent, CallQueuedEvent
-from acd.telephony.journal import JournalWriter, Recorder
+from acd.telephony.journal import JournalWriter
+from acd.telephony.ports import JournalRecorder
 from acd.telephony.service import TelephonyService
 from crm.db.monitoring import DatabaseMonitor, OutboxCounts
 from crm.views import CallRecord
@@ -77,7 +78,7 @@ class Metrics:
         self._task: asyncio.Task[None] | None = None
         self.database_probe = _NOT_PROBED
 
-    def timed_recorder(self, recorder: Recorder) -> Recorder:
+    def timed_recorder(self, recorder: JournalRecorder) -> JournalRecorder:
         """`recorder` with each journal batch timed."""
         return _TimedRecorder(recorder, self._journal_write)
 
@@ -282,7 +283,7 @@ class _LiveState(Collector):
 class _TimedRecorder:
     """A journal recorder whose batch writes are timed."""
 
-    def __init__(self, recorder: Recorder, histogram: Histogram) -> None:
+    def __init__(self, recorder: JournalRecorder, histogram: Histogram) -> None:
         self._recorder = recorder
         self._call = histogram.labels("call")
         self._agent_state = histogram.labels("agent_state")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from acd.bus import EventBus
 from acd.metrics import Metrics
-from acd.telephony.service import CallConnected, CallEnded, CallOverflowedEvent, CallQueuedEvent
+from acd.telephony.events import CallConnected, CallEnded, CallOverflowedEvent, CallQueuedEvent
 from crm.db.engine import create_engine
 from crm.db.monitoring import DatabaseMonitor
 

@@ -17,7 +17,7 @@ from acd.ami.client import AmiClient
 from acd.ami.fastagi import FastAgiServer
 from acd.api.app import HttpRunner, create_app, listen
 from acd.bus import EventBus
-from acd.centre import Centre, agent_specs, intake_scripts, load_centre, queue_specs
+from acd.centre import BusinessHours, Centre, agent_specs, intake_scripts, load_centre, queue_specs
 from acd.config import Settings
 from acd.metrics import Metrics
 from acd.telephony.affinity import CallerAffinity
@@ -28,9 +28,12 @@ from acd.telephony.service import TelephonyService
 from crm.clock import Clock, SystemClock
 from crm.db.engine import Engine, create_engine, ensure_sqlite_directory
 from crm.db.monitoring import DatabaseMonitor
+from crm.db.reports import ReportRepository
 from crm.db.unit_of_work import UnitOfWorkFactory
+from crm.domain.reporting import ReportRules
 from crm.identity import IdentityService
 from crm.mail.sender import MailSender, SmtpSettings
+from crm.reports import ReportingService, ReportSettings
 from crm.scheduler import Scheduler
 from crm.services import CrmService
 from crm.settings import CrmSettings, WebhookEndpoint
@@ -82,6 +85,7 @@ async def start_server(
     engine = create_engine(settings.database_url)
     uow_factory = UnitOfWorkFactory(engine)
     crm = CrmService(uow_factory, clock, _crm_settings(settings))
+    reports = ReportingService(ReportRepository(engine), clock, report_settings(settings, centre))
     identity = IdentityService(
         uow_factory, clock, session_lifetime=timedelta(hours=settings.http.session_hours)
     )
@@ -111,7 +115,7 @@ async def start_server(
     await telephony.start(ami_client)
     await ami_client.start()
     runner, port = await _start_http(
-        settings, centre, telephony, crm, bus, journal, identity, metrics, database
+        settings, centre, telephony, crm, bus, journal, identity, metrics, database, reports
     )
     log.info(
         "server_started",
@@ -193,6 +197,7 @@ async def _start_http(
     identity: IdentityService,
     metrics: Metrics,
     database: DatabaseMonitor,
+    reports: ReportingService,
 ) -> tuple[HttpRunner, int]:
     """The HTTP API and pages, listening; returns the runner and the port it got."""
     app = create_app(
@@ -200,6 +205,7 @@ async def _start_http(
         crm,
         bus,
         centre=centre,
+        reports=reports,
         journal_writer=journal,
         identity=identity,
         metrics=metrics,
@@ -221,6 +227,21 @@ def _crm_settings(settings: Settings) -> CrmSettings:
                 url=hook.url, secret=hook.secret.get_secret_value(), events=frozenset(hook.events)
             )
             for hook in settings.webhooks
+        ),
+    )
+
+
+def report_settings(settings: Settings, centre: Centre) -> ReportSettings:
+    """The centre's time zone (its business hours') and the report rules."""
+    hours = centre.ivr.business_hours or BusinessHours()
+    return ReportSettings(
+        timezone=hours.timezone,
+        default_region=settings.default_region,
+        rules=ReportRules(
+            short_abandon_s=settings.short_abandon_seconds,
+            service_level_targets={
+                name: queue.service_level_target for name, queue in centre.queues.items()
+            },
         ),
     )
 

@@ -62,6 +62,8 @@ class QueueConfig(_Model):
     aging_interval: float = Field(60, gt=0)
     # Offer "press 1 to be called back" after this many seconds of waiting.
     callback_after: float | None = Field(None, gt=0)
+    # Reports: the service level counts calls answered within this many seconds.
+    service_level_target: float = Field(20, gt=0)
 
 
 class IvrChoice(_Model):

@@ -188,6 +188,9 @@ class Settings(_Section):
     webhook_max_attempts: int = Field(10, ge=1)
     # Journal rows held while the database is away; beyond, new rows are refused and counted.
     journal_max_backlog: int = Field(100_000, ge=1)
+    # Reports: callers who hang up within this many seconds of waiting are short
+    # abandons, counted apart and left out of service level and abandon rate.
+    short_abandon_seconds: float = Field(5, ge=0)
     ami: AmiSettings = AmiSettings()
     mail: MailSettings = MailSettings()
     webhooks: tuple[WebhookSettings, ...] = ()

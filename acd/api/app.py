@@ -5,6 +5,7 @@ mapping from codes to HTTP statuses lives here and nowhere else.
 
 Routes are split by concern: this module holds the live call and agent API and the
 error mapping, `crm_routes` the CRM (customers, cases, tasks, notifications),
+`report_routes` the call journal and statistics,
 `live` the WebSocket and `pages` the agent desktop and wallboard.
 """
 
@@ -19,7 +20,7 @@ from aiohttp import web
 
 from acd import routing
 from acd.ami.client import AmiError
-from acd.api import auth, crm_routes, live, observability, openapi, pages, security
+from acd.api import auth, crm_routes, live, observability, openapi, pages, report_routes, security
 from acd.api.common import (
     BUS,
     CENTRE,
@@ -66,6 +67,7 @@ from acd.telephony.writer import TelephonyError
 from crm.db.monitoring import DatabaseMonitor
 from crm.errors import CrmError, NotFound
 from crm.identity import IdentityService
+from crm.reports import ReportingService
 from crm.services import CrmService
 
 # Stable error codes -> HTTP status. Codes not listed: 409 for a refused command,
@@ -350,6 +352,7 @@ def create_app(
     bus: EventBus,
     *,
     centre: Centre,
+    reports: ReportingService,
     identity: IdentityService,
     metrics: Metrics,
     database: DatabaseMonitor,
@@ -372,7 +375,9 @@ def create_app(
     app[auth.SECURE_COOKIES] = secure_cookies
     security.install(app)
     app.router.add_get("/health", health)
-    app.router.add_get("/api/v1/calls", live_calls)
+    # Before the journal's /api/v1/calls/{call_id}: "live" is no call id.
+    app.router.add_get("/api/v1/calls/live", live_calls)
+    report_routes.add_routes(app, reports)
     app.router.add_post("/api/v1/calls/{call_id}/transfer", transfer_call)
     app.router.add_post("/api/v1/calls/{call_id}/assign", assign_call)
     app.router.add_get("/api/v1/agents", agents)

@@ -141,6 +141,8 @@ class Endpoint:
     status: int = 200
     # JSON API routes are in the OpenAPI document; pages and the WebSocket are not.
     documented: bool = True
+    # What a success may be sent as.
+    media_types: tuple[str, ...] = ("application/json",)
 
 
 def endpoint(
@@ -151,9 +153,12 @@ def endpoint(
     body: type[BaseModel] | None = None,
     status: int = 200,
     documented: bool = True,
+    media_types: tuple[str, ...] = ("application/json",),
 ) -> Callable[[H], H]:
     def declare(handler: H) -> H:
-        handler.__dict__["endpoint"] = Endpoint(policy, path, query, body, status, documented)
+        handler.__dict__["endpoint"] = Endpoint(
+            policy, path, query, body, status, documented, media_types
+        )
         return handler
 
     return declare

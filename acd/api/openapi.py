@@ -77,7 +77,10 @@ def _operation(handler: Any, declared: Endpoint, schemas: dict[str, Any]) -> dic
             str(declared.status): (
                 {"description": "done"}
                 if declared.status == 204
-                else {"description": "done", "content": {"application/json": {"schema": {}}}}
+                else {
+                    "description": "done",
+                    "content": {media: {"schema": {}} for media in declared.media_types},
+                }
             ),
             "default": {
                 "description": "refused; see `code`",

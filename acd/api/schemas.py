@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from crm import limits
+from crm.domain.journal import CallOutcome, Direction
 
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
@@ -156,6 +157,46 @@ class StatsQuery(Model):
     start: IsoTime | None = Field(None, alias="from")
     end: IsoTime | None = Field(None, alias="to")
     by: Literal["queue", "agent"] = "queue"
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+class _PeriodQuery(Model):
+    """`from` and `to`: ISO 8601 times with a zone; by default today in the centre's zone."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: IsoTime | None = Field(None, alias="from")
+    end: IsoTime | None = Field(None, alias="to")
+
+
+class CallsQuery(_PeriodQuery):
+    """The journal's filters: every one given must hold."""
+
+    number: Annotated[str, _bounds(32, 1), _CLEAN] | None = None
+    agent: AgentId | None = None
+    queue: QueueName | None = None
+    direction: Direction | None = None
+    outcome: CallOutcome | None = None
+    case: CaseNumber | None = None
+    cursor: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,200}$")] | None = None
+    limit: int = Field(50, ge=1, le=500)
+    # csv: every matching call (no limit, no cursor), as a spreadsheet reads it.
+    format: Literal["json", "csv"] = "json"
+
+
+class AgentStatsQuery(_PeriodQuery):
+    agent: AgentId | None = None
+
+
+class QueueStatsQuery(_PeriodQuery):
+    pass
+
+
+class IntervalStatsQuery(_PeriodQuery):
+    size: Literal["15", "30", "60", "day"] = "15"
+    queue: QueueName | None = None
 
 
 # --- CRM ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ export function showCall(call) {
 
 // The live call's full record (queue, IVR path), if it is still live.
 async function showLiveCall(callId) {
-  const calls = await api("GET", "/api/v1/calls");
+  const calls = await api("GET", "/api/v1/calls/live");
   const call = calls.find((c) => c.call_id === callId);
   if (call) showCall({ ...call, ended: false });
 }

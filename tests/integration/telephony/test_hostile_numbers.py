@@ -101,7 +101,7 @@ async def test_an_outbound_call_whose_dial_fails_at_once_always_ends_and_frees_t
                         events, CallEnded, lambda e, c=call_id: e.uniqueid == c
                     )
                     assert ended.outcome == "outbound_failed"
-                    async with http.get(_url(server, "/api/v1/calls")) as r:
+                    async with http.get(_url(server, "/api/v1/calls/live")) as r:
                         assert await r.json() == []
             await server.journal.drain()
             history = await server.crm.call_history("0622000010")

@@ -11,6 +11,7 @@ import pytest
 
 from acd.bootstrap import Server
 from acd.config import Settings
+from crm.views import CallRecord
 from tests.support.accounts import Accounts
 
 # Who is let through (any status but 401 and 403): public, signed_in, self (the agent the
@@ -32,6 +33,11 @@ POLICIES = {
     "GET /api/v1/users": "admin",
     "GET /api/v1/tokens": "admin",
     "GET /api/v1/calls": "signed_in",
+    "GET /api/v1/calls/live": "signed_in",
+    "GET /api/v1/calls/{call_id}": "self",
+    "GET /api/v1/stats/queues": "supervisor",
+    "GET /api/v1/stats/agents": "signed_in",
+    "GET /api/v1/stats/intervals": "supervisor",
     "POST /api/v1/calls/{call_id}/transfer": "self",
     "POST /api/v1/calls/{call_id}/assign": "supervisor",
     "GET /api/v1/agents": "supervisor",
@@ -114,13 +120,15 @@ async def test_every_route_lets_through_exactly_whom_its_policy_names(
         due_at=datetime.now(UTC) + timedelta(hours=1),
     )
     note = await server.crm.notify("2002", kind="supervisor_message", title="hi", sender="sup")
+    # A call in the journal that Ben handled, and is no longer live.
+    await server.crm.record_call(CallRecord("ben-s-call", agent_id="2002", queue="support"))
     values = {
         "agent_id": "2002",
         "number": case.number,
         "task_id": str(task.id),
         "notification_id": str(note.id),
         "queue": "support",
-        "call_id": "no-such-call",
+        "call_id": "ben-s-call",
         "name": "desk.js",
     }
     clients = {caller: await accounts.client(login) for caller, login in LOGINS.items()}

@@ -1,0 +1,278 @@
+"""Reporting: the call journal by filters and pages, and the contact-centre statistics
+per queue, per agent and per interval in the centre's time zone.
+
+Figures are computed by `crm.domain.reporting` from the rows `crm.db.reports` reads;
+this module parses what callers give (numbers, cursors, periods) and shapes answers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, fields
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from crm.clock import Clock
+from crm.db.reports import ReportRepository
+from crm.domain.agent_stats import time_in_states
+from crm.domain.journal import CallOutcome, Direction
+from crm.domain.reporting import (
+    AgentFigures,
+    CallFilter,
+    IntervalSize,
+    QueueFigures,
+    ReportRules,
+    agent_figures,
+    bucket_calls,
+    interval_starts,
+    queue_figures,
+)
+from crm.errors import InvalidValue, NotFound
+from crm.phone import normalize_or_raw
+from crm.views import CallEntry
+
+SERVICE_LEVEL_DEFINITION = (
+    "answered within the target / (offered - short abandons), per call's queue target"
+)
+# More intervals than this in one answer is a mistake (a year of quarter hours).
+MAX_INTERVALS = 10_000
+
+
+class UnknownStoredCall(NotFound):
+    code = "unknown_call"
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    timezone: str = "UTC"
+    default_region: str = "FR"
+    rules: ReportRules = field(default_factory=ReportRules)
+
+
+@dataclass(frozen=True)
+class CallPage:
+    calls: list[CallEntry]
+    # Give it back as `cursor` for the next (older) page; None on the last page.
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime  # in the centre's time zone
+    end: datetime
+    timezone: str
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    queue: str | None  # None: every queue together
+    figures: QueueFigures
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    agent_id: str
+    figures: AgentFigures
+
+
+@dataclass(frozen=True)
+class IntervalRow:
+    start: datetime
+    end: datetime
+    figures: QueueFigures
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    period: Period
+    short_abandon_s: float
+    service_level_definition: str
+    queues: list[QueueRow]
+    total: QueueFigures
+
+
+@dataclass(frozen=True)
+class AgentStats:
+    period: Period
+    agents: list[AgentRow]
+
+
+@dataclass(frozen=True)
+class IntervalStats:
+    period: Period
+    size: str
+    queue: str | None
+    short_abandon_s: float
+    service_level_definition: str
+    intervals: list[IntervalRow]
+
+
+class ReportingService:
+    def __init__(self, store: ReportRepository, clock: Clock, settings: ReportSettings) -> None:
+        self._store = store
+        self._clock = clock
+        self.settings = settings
+        self.zone = ZoneInfo(settings.timezone)
+
+    # ------------------------------------------------------------------- the journal
+
+    def call_filter(
+        self,
+        *,
+        number: str | None = None,
+        agent_id: str | None = None,
+        queue: str | None = None,
+        direction: Direction | None = None,
+        outcome: CallOutcome | None = None,
+        case_number: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> CallFilter:
+        """A filter from what a caller typed: the number in any format, as the journal
+        normalised it when it was written."""
+        if start is not None and end is not None and start >= end:
+            raise InvalidValue("'from' must be before 'to'", field="from")
+        return CallFilter(
+            number=normalize_or_raw(number, self.settings.default_region) if number else None,
+            agent_id=agent_id,
+            queue=queue,
+            direction=direction.value if direction else None,
+            outcome=outcome.value if outcome else None,
+            case_number=case_number,
+            start=start,
+            end=end,
+        )
+
+    async def calls(self, where: CallFilter, *, cursor: str | None, limit: int) -> CallPage:
+        """A page of the journal, newest first; `cursor` is the previous page's
+        `next_cursor`."""
+        after = _decode_cursor(cursor) if cursor else None
+        rows = await self._store.calls_page(where, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(rows[-1]["started_at"], rows[-1]["id"]) if more else None
+        return CallPage([call_entry_of(row) for row in rows], next_cursor)
+
+    async def all_calls(self, where: CallFilter, batch: int = 1000) -> AsyncIterator[CallEntry]:
+        """Every matching call, newest first, read `batch` rows at a time (one short
+        read each), so an export of any size holds one batch in memory."""
+        after: tuple[datetime, int] | None = None
+        while True:
+            rows = await self._store.calls_page(where, after, batch)
+            for row in rows:
+                yield call_entry_of(row)
+            if len(rows) < batch:
+                return
+            after = (rows[-1]["started_at"], rows[-1]["id"])
+
+    async def call(self, call_id: str) -> CallEntry:
+        row = await self._store.call(call_id)
+        if row is None:
+            raise UnknownStoredCall(f"no call {call_id!r} in the journal", call_id=call_id)
+        return call_entry_of(row)
+
+    # -------------------------------------------------------------------- statistics
+
+    def period(self, start: datetime | None, end: datetime | None) -> Period:
+        """[start, end); by default today in the centre's time zone."""
+        today = self._clock.now().astimezone(self.zone).date()
+        start = start or datetime.combine(today, time(0), self.zone)
+        end = end or datetime.combine(today + timedelta(days=1), time(0), self.zone)
+        if start >= end:
+            raise InvalidValue("'from' must be before 'to'", field="from")
+        return Period(start.astimezone(self.zone), end.astimezone(self.zone), self.zone.key)
+
+    async def queue_stats(self, period: Period) -> QueueStats:
+        rules = self.settings.rules
+        facts = await self._store.call_facts(period.start, period.end)
+        by_queue: dict[str, list[Any]] = {}
+        for fact in facts:
+            if fact.queue is not None:
+                by_queue.setdefault(fact.queue, []).append(fact)
+        rows = [
+            QueueRow(name, queue_figures(calls, rules, rules.target_for(name)))
+            for name, calls in sorted(by_queue.items())
+        ]
+        return QueueStats(
+            period,
+            rules.short_abandon_s,
+            SERVICE_LEVEL_DEFINITION,
+            rows,
+            total=queue_figures(facts, rules, None),
+        )
+
+    async def agent_stats(self, period: Period, agent_id: str | None = None) -> AgentStats:
+        """Every agent who handled a call or changed state in the period (or one)."""
+        facts = await self._store.call_facts(period.start, period.end, agent_id=agent_id)
+        states = await self._store.agent_transitions(
+            period.start, period.end, None if agent_id is None else [agent_id]
+        )
+        calls_of: dict[str, list[Any]] = {}
+        for fact in facts:
+            if fact.agent_id is not None:
+                calls_of.setdefault(fact.agent_id, []).append(fact)
+        agents = sorted({*calls_of, *states} if agent_id is None else {agent_id})
+        rows = []
+        for agent in agents:
+            at_start, transitions = states.get(agent, (None, []))
+            seconds = time_in_states(transitions, period.start, period.end, at_start)
+            rows.append(AgentRow(agent, agent_figures(calls_of.get(agent, []), seconds)))
+        return AgentStats(period, rows)
+
+    async def interval_stats(
+        self, period: Period, size: IntervalSize, queue: str | None = None
+    ) -> IntervalStats:
+        rules = self.settings.rules
+        starts = interval_starts(period.start, period.end, size, self.zone)
+        if len(starts) > MAX_INTERVALS:
+            raise InvalidValue(
+                f"at most {MAX_INTERVALS} intervals; pick a shorter period or a larger size",
+                field="size",
+            )
+        facts = await self._store.call_facts(period.start, period.end)
+        if queue is not None:
+            facts = [f for f in facts if f.queue == queue]
+        target = rules.target_for(queue) if queue is not None else None
+        buckets = bucket_calls(facts, starts)
+        ends = [*starts[1:], period.end]
+        rows = [
+            IntervalRow(s, e, queue_figures(calls, rules, target))
+            for s, e, calls in zip(starts, ends, buckets, strict=True)
+        ]
+        return IntervalStats(
+            period, size, queue, rules.short_abandon_s, SERVICE_LEVEL_DEFINITION, rows
+        )
+
+
+_ENTRY_FIELDS = tuple(f.name for f in fields(CallEntry))
+
+
+def call_entry_of(row: dict[str, Any]) -> CallEntry:
+    """A journal row (columns by name) as the API shows it."""
+    values = {name: row[name] for name in _ENTRY_FIELDS}
+    values["direction"] = Direction(values["direction"])
+    values["agent_ids"] = tuple(values["agent_ids"] or ())
+    values["outcome"] = CallOutcome(values["outcome"]) if values["outcome"] else None
+    return CallEntry(**values)
+
+
+def _encode_cursor(started_at: datetime, row_id: int) -> str:
+    raw = json.dumps([started_at.isoformat(), row_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, row_id = json.loads(raw)
+        started_at = datetime.fromisoformat(at)
+        if started_at.tzinfo is None or not isinstance(row_id, int) or not 0 < row_id < 2**31:
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidValue(
+            "cursor is not one this server gave (use a page's next_cursor)", field="cursor"
+        ) from None
+    return started_at, row_id

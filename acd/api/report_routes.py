@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import fields
 from typing import Any
 
 from aiohttp import web
@@ -34,30 +35,8 @@ from crm.views import CallEntry
 
 REPORTS = web.AppKey("reports", ReportingService)
 
-CSV_COLUMNS = (
-    "call_id",
-    "direction",
-    "started_at",
-    "enqueued_at",
-    "offered_at",
-    "answered_at",
-    "ended_at",
-    "caller_number",
-    "dialled_number",
-    "remote_number",
-    "ivr_path",
-    "queue",
-    "agent_id",
-    "agent_ids",
-    "outcome",
-    "wait_s",
-    "talk_s",
-    "wrapup_s",
-    "case_id",
-    "customer_id",
-    "uniqueid",
-    "linkedid",
-)
+# The journal row's fields, in CallEntry's order.
+CSV_COLUMNS = tuple(f.name for f in fields(CallEntry))
 # Bytes gathered before each write to the client: few writes, little memory.
 _CSV_CHUNK = 64 * 1024
 # A spreadsheet runs a cell starting with these as a formula; a phone number ("+33…")

@@ -11,7 +11,7 @@ import binascii
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, fields
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,6 +133,8 @@ class ReportingService:
     ) -> CallFilter:
         """A filter from what a caller typed: the number in any format, as the journal
         normalised it when it was written."""
+        start = _in_zone(start, self.zone, "from")
+        end = _in_zone(end, self.zone, "to")
         if start is not None and end is not None and start >= end:
             raise InvalidValue("'from' must be before 'to'", field="from")
         return CallFilter(
@@ -179,11 +181,13 @@ class ReportingService:
     def period(self, start: datetime | None, end: datetime | None) -> Period:
         """[start, end); by default today in the centre's time zone."""
         today = self._clock.now().astimezone(self.zone).date()
-        start = start or datetime.combine(today, time(0), self.zone)
-        end = end or datetime.combine(today + timedelta(days=1), time(0), self.zone)
+        start = _in_zone(start, self.zone, "from") or datetime.combine(today, time(0), self.zone)
+        end = _in_zone(end, self.zone, "to") or datetime.combine(
+            today + timedelta(days=1), time(0), self.zone
+        )
         if start >= end:
             raise InvalidValue("'from' must be before 'to'", field="from")
-        return Period(start.astimezone(self.zone), end.astimezone(self.zone), self.zone.key)
+        return Period(start, end, self.zone.key)
 
     async def queue_stats(self, period: Period) -> QueueStats:
         rules = self.settings.rules
@@ -226,12 +230,14 @@ class ReportingService:
         self, period: Period, size: IntervalSize, queue: str | None = None
     ) -> IntervalStats:
         rules = self.settings.rules
-        starts = interval_starts(period.start, period.end, size, self.zone)
-        if len(starts) > MAX_INTERVALS:
+        step = timedelta(days=1) if size == "day" else timedelta(minutes=int(size))
+        # Checked before the intervals are made: a period of centuries would take long.
+        if (period.end - period.start) / step > MAX_INTERVALS:
             raise InvalidValue(
                 f"at most {MAX_INTERVALS} intervals; pick a shorter period or a larger size",
                 field="size",
             )
+        starts = interval_starts(period.start, period.end, size, self.zone)
         facts = await self._store.call_facts(period.start, period.end)
         if queue is not None:
             facts = [f for f in facts if f.queue == queue]
@@ -259,6 +265,17 @@ def call_entry_of(row: dict[str, Any]) -> CallEntry:
     return CallEntry(**values)
 
 
+def _in_zone(value: datetime | None, zone: ZoneInfo, name: str) -> datetime | None:
+    """`value` on the centre's clock; a time at the calendar's edge (year 1 or 9999)
+    that no clock can show is refused."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC).astimezone(zone)
+    except OverflowError:
+        raise InvalidValue(f"'{name}' is out of range", field=name) from None
+
+
 def _encode_cursor(started_at: datetime, row_id: int) -> str:
     raw = json.dumps([started_at.isoformat(), row_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -268,10 +285,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, row_id = json.loads(raw)
-        started_at = datetime.fromisoformat(at)
+        started_at = datetime.fromisoformat(at).astimezone(UTC)
         if started_at.tzinfo is None or not isinstance(row_id, int) or not 0 < row_id < 2**31:
             raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidValue(
             "cursor is not one this server gave (use a page's next_cursor)", field="cursor"
         ) from None

@@ -188,6 +188,12 @@ async def test_bad_filters_are_refused_with_a_problem_naming_them(
     )
     assert await _problem(sup, accounts, "/api/v1/calls", 400, limit="501") == "invalid_request"
     assert await _problem(sup, accounts, "/api/v1/calls/nope", 404) == "unknown_call"
+    centuries = {"from": "1900-01-01T00:00:00+00:00", "to": "2100-01-01T00:00:00+00:00"}
+    assert await _problem(sup, accounts, "/api/v1/stats/intervals", 422, **centuries) == (
+        "invalid_value"
+    )
+    edge = {"from": "0001-01-01T00:00:00+01:00"}
+    assert await _problem(sup, accounts, "/api/v1/calls", 422, **edge) == "invalid_value"
 
 
 async def test_the_journal_streams_as_csv_for_a_spreadsheet(

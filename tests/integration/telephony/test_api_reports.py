@@ -24,7 +24,7 @@ from acd.bootstrap import Server
 from acd.config import Settings
 from crm.domain.journal import CallOutcome, Direction
 from crm.views import CallRecord
-from tests.integration.telephony.conftest import Accounts
+from tests.support.accounts import Accounts
 
 DAY = datetime(2025, 1, 6, tzinfo=UTC)
 MORNING = {"from": "2025-01-06T09:00:00+01:00", "to": "2025-01-06T11:00:00+01:00"}

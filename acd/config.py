@@ -41,6 +41,13 @@ NumberType = Literal[
 ]
 
 
+def _comma_separated_list(value: Any) -> Any:
+    """A list setting from the environment or --set, which give one string: "a,b"."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -87,13 +94,7 @@ class HttpSettings(_Section):
     # Mark the session cookie Secure: set it when a TLS reverse proxy fronts the server.
     secure_cookies: bool = False
 
-    @field_validator("allowed_hosts", mode="before")
-    @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        # The environment and --set give one string: "a.example,b.example".
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+    _comma_separated = field_validator("allowed_hosts", mode="before")(_comma_separated_list)
 
     def host_allow_list(self) -> frozenset[str]:
         if self.allowed_hosts:
@@ -109,6 +110,7 @@ class FastAgiSettings(_Section):
         IPv4Network("127.0.0.1/32"),
         IPv6Network("::1/128"),
     )
+    _comma_separated = field_validator("allowed_peers", mode="before")(_comma_separated_list)
     # Sessions at once; a connection over the cap is closed at once.
     max_sessions: int = Field(100, ge=1)
     # Seconds for the whole agi_* header block, and for one command's reply (a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from ipaddress import IPv4Network
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,21 @@ def test_each_layer_overrides_the_one_below(tmp_path: Path) -> None:
     assert settings.http.host == "0.0.0.0"
     assert settings.ami.host == "10.0.0.5"  # env over default
     assert settings.http.port == 9200  # command line over env over file
+
+
+def test_list_settings_come_from_the_environment_comma_separated() -> None:
+    # A container is told the Asterisk servers' addresses in its environment.
+    settings = load_settings(
+        env={
+            "ACD_FASTAGI_ALLOWED_PEERS": "172.31.250.2, 10.1.0.0/24",
+            "ACD_HTTP_ALLOWED_HOSTS": "acd.example,wallboard.example",
+        }
+    )
+    assert settings.fastagi.allowed_peers == (
+        IPv4Network("172.31.250.2/32"),
+        IPv4Network("10.1.0.0/24"),
+    )
+    assert settings.http.allowed_hosts == ("acd.example", "wallboard.example")
 
 
 def test_every_bad_setting_is_reported_at_once(tmp_path: Path) -> None:

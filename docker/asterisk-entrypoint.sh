@@ -1,31 +1,55 @@
 #!/bin/sh
-# Writes the per-deployment secrets Asterisk includes, then runs it in the foreground
-# as the package's `asterisk` user.
+# Writes Asterisk's per-deployment files from the container's secrets and settings,
+# then runs Asterisk in the foreground (as the image's user, asterisk).
+#   /run/secrets/ami_secret      the AMI secret shared with the acd service
+#   /run/secrets/sip_passwords   "<auth> <password>" per line, one per phone of pjsip.conf
+#   /run/secrets/sip_trunk       extra pjsip sections kept out of git (the trunk's
+#                                registration and auth), possibly empty
 set -eu
-: "${ACD_AMI_SECRET:?set ACD_AMI_SECRET (the AMI secret shared with the acd service)}"
-: "${AGENT_PHONE_SECRET:?set AGENT_PHONE_SECRET (softphone password)}"
-# Files holding secrets: written by root, read by Asterisk's group, nobody else.
-umask 027
-# The server's AMI user has only the classes it uses (docs/security.md): no system,
-# no command, which would let an AMI client run shell commands.
-cat >/etc/asterisk/manager_users.conf <<CONF
+: "${AIGUILLEUR_ASTERISK_ADDRESS:?address of Asterisk on the internal network}"
+: "${AIGUILLEUR_ACD_ADDRESS:?address of the acd server on the internal network}"
+: "${AIGUILLEUR_SIP_ADDRESS:?the host address phones and the trunk reach}"
+sip_port=${AIGUILLEUR_SIP_PORT:-5060}
+rtp_start=${AIGUILLEUR_RTP_START:-10000}
+rtp_end=${AIGUILLEUR_RTP_END:-10099}
+secrets=/run/secrets
+etc=/etc/asterisk
+umask 077
+
+# AMI on the internal network only, for the acd server only. Its user has only the
+# classes it uses (docs/security.md): no system, no command.
+echo "bindaddr = $AIGUILLEUR_ASTERISK_ADDRESS" >"$etc/manager_bind.conf"
+cat >"$etc/manager_users.conf" <<CONF
 [aiguilleur]
-secret = ${ACD_AMI_SECRET}
+secret = $(cat "$secrets/ami_secret")
 deny = 0.0.0.0/0.0.0.0
-permit = 127.0.0.1/255.255.255.255
+permit = $AIGUILLEUR_ACD_ADDRESS/255.255.255.255
 read = call,user
 write = call,originate,reporting
 writetimeout = 1000
 #include "manager_eventfilters.conf"
 CONF
-: >/etc/asterisk/pjsip_auth.conf
-for n in 1001 1002 1003 1004; do
+
+# SIP on every address of the container, behind the host's published port: what
+# Asterisk writes in its SIP headers and SDP is the host's address, for phones
+# and the trunk to reach it.
+cat >"$etc/pjsip_transport.conf" <<CONF
+bind = 0.0.0.0:5060
+external_signaling_address = $AIGUILLEUR_SIP_ADDRESS
+external_signaling_port = $sip_port
+external_media_address = $AIGUILLEUR_SIP_ADDRESS
+CONF
+printf '[general]\nrtpstart = %s\nrtpend = %s\n' "$rtp_start" "$rtp_end" >"$etc/rtp.conf"
+
+# Every phone that pjsip.conf names an auth for needs its password.
+: >"$etc/pjsip_auth.conf"
+for auth in $(sed -n 's/^auth = //p' "$etc/pjsip.conf" | sort -u); do
+  password=$(awk -v a="$auth" '$1 == a { print $2 }' "$secrets/sip_passwords")
+  [ -n "$password" ] || { echo "asterisk-entrypoint: no password for $auth in sip_passwords" >&2; exit 1; }
   printf '[%s]\ntype = auth\nauth_type = userpass\nusername = %s\npassword = %s\n\n' \
-    "$n" "$n" "$AGENT_PHONE_SECRET" >>/etc/asterisk/pjsip_auth.conf
+    "$auth" "$auth" "$password" >>"$etc/pjsip_auth.conf"
 done
-chown root:asterisk /etc/asterisk/manager_users.conf /etc/asterisk/pjsip_auth.conf
-chmod 640 /etc/asterisk/manager_users.conf /etc/asterisk/pjsip_auth.conf
-# What Asterisk writes belongs to its user; it drops root once asterisk.conf is read.
-mkdir -p /var/run/asterisk
-chown -R asterisk:asterisk /var/run/asterisk /var/log/asterisk /var/spool/asterisk /var/lib/asterisk
-exec asterisk -U asterisk -G asterisk -f -g -n
+[ ! -s "$secrets/sip_trunk" ] || cat "$secrets/sip_trunk" >>"$etc/pjsip_auth.conf"
+
+rm -f /run/asterisk/asterisk.ctl
+exec asterisk -f -g -n

@@ -6,7 +6,7 @@ FROM ${BASE}
 RUN set -eu; \
     apt-get -o Acquire::Check-Valid-Until=false update; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 python3-venv ca-certificates; \
+      python3 python3-venv ca-certificates tzdata; \
     rm -rf /var/lib/apt/lists/*; \
     python3 -m venv /opt/aiguilleur; \
     useradd --system --home-dir /var/lib/aiguilleur --create-home --shell /usr/sbin/nologin aiguilleur
@@ -41,5 +41,7 @@ ENV PATH=/opt/aiguilleur/bin:$PATH \
 USER aiguilleur
 WORKDIR /var/lib/aiguilleur
 EXPOSE 8080
+# The server stops cleanly (journal flushed) on Ctrl-C; as PID 1 it would ignore SIGTERM.
+STOPSIGNAL SIGINT
 ENTRYPOINT ["/usr/local/bin/acd-entrypoint"]
 CMD ["serve"]

@@ -32,7 +32,8 @@ RUN set -eu; cd /etc/asterisk; \
     for f in manager_bind.conf manager_users.conf pjsip_transport.conf pjsip_auth.conf rtp.conf; do \
       : >"$f"; chown asterisk:asterisk "$f"; chmod 600 "$f"; \
     done; \
-    mkdir -p /run/asterisk /var/log/asterisk /var/spool/asterisk /var/lib/asterisk /var/cache/asterisk; \
+    mkdir -p /run/asterisk /var/log/asterisk/cdr-csv /var/log/asterisk/cdr-custom \
+      /var/spool/asterisk /var/lib/asterisk /var/cache/asterisk; \
     chown -R asterisk:asterisk /run/asterisk /var/log/asterisk /var/spool/asterisk \
       /var/lib/asterisk /var/cache/asterisk
 

@@ -3,8 +3,8 @@
 # ACD_AMI_SECRET_FILE, the database password through the driver's password file
 # PGPASSFILE (the image names it; written here from /run/secrets/db_password, so that
 # `docker compose exec acd acd ...` finds it too).
-# `serve` (the default) migrates the schema first; anything else is an acd command
-# (docker compose run --rm acd users list).
+# `serve` (the default) migrates the schema first; anything else is an acd command.
+# Beside the running server, use `docker compose exec acd acd users list`.
 set -eu
 if [ -r /run/secrets/db_password ]; then
   # pgpass escapes backslash and colon.

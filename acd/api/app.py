@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -43,7 +42,6 @@ from acd.api.contract import (
     endpoint,
     parsed_body,
     parsed_path,
-    parsed_query,
     principal_of,
 )
 from acd.api.schemas import (
@@ -52,9 +50,7 @@ from acd.api.schemas import (
     AssignBody,
     CallPath,
     ForceStateBody,
-    JournalQuery,
     PlaceCallBody,
-    StatsQuery,
     TransferBody,
 )
 from acd.bus import EventBus
@@ -325,27 +321,6 @@ async def assign_call(request: web.Request) -> web.Response:
     return json_response({"call_id": call_id, "agent": agent_id}, status=202)
 
 
-# --- journal (S7) and stats ----------------------------------------------------------------
-
-
-@endpoint(SIGNED_IN, query=JournalQuery)
-async def journal(request: web.Request) -> web.Response:
-    """S7: the calls of a phone number, newest first."""
-    query = parsed_query(request, JournalQuery)
-    return json_response(await request.app[CRM].call_history(query.number, limit=query.limit))
-
-
-@endpoint(SUPERVISOR, query=StatsQuery)
-async def stats(request: web.Request) -> web.Response:
-    """Calls, answered, abandoned and service level per queue or agent; `from` and `to`
-    are ISO 8601 times with a zone (default: the last 24 hours)."""
-    query = parsed_query(request, StatsQuery)
-    now = datetime.now(UTC)
-    start = query.start or now - timedelta(days=1)
-    end = query.end or now
-    return json_response(await request.app[CRM].call_stats(start, end, by=query.by))
-
-
 def create_app(
     telephony: TelephonyService,
     crm: CrmService,
@@ -386,8 +361,6 @@ def create_app(
     app.router.add_post("/api/v1/agents/{agent_id}/force", force_agent_state)
     app.router.add_post("/api/v1/agents/{agent_id}/calls", place_call)
     app.router.add_get("/api/v1/queues", queues)
-    app.router.add_get("/api/v1/journal", journal)
-    app.router.add_get("/api/v1/stats", stats)
     auth.add_routes(app)
     crm_routes.add_routes(app)
     live.add_routes(app)

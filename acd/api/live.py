@@ -110,7 +110,7 @@ async def desk(request: web.Request) -> web.Response:
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     """Call and agent events as JSON objects {"type": <name>, ...}, as the user's role may
     see them (see the module docstring)."""
-    # One function on purpose: a single loop waits on the bus, the notifications and the
+    # Long on purpose: a single loop waits on the bus, the notifications and the
     # socket together, and its cleanup must see every pending getter.
     if not origin_allowed(request):
         raise ApiProblem(403, "foreign_origin", "WebSockets from another site are refused")

@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from acd import access
-from acd.api.common import ApiProblem, json_response, to_json
+from acd.api.common import CRM, ApiProblem, json_response, to_json
 from acd.api.contract import (
     SIGNED_IN,
     SUPERVISOR,
@@ -27,7 +28,9 @@ from acd.api.schemas import (
     CallPath,
     CallsQuery,
     IntervalStatsQuery,
+    JournalQuery,
     QueueStatsQuery,
+    StatsQuery,
 )
 from crm.accounts import Principal
 from crm.reports import Period, ReportingService
@@ -212,6 +215,27 @@ async def interval_stats(request: web.Request) -> web.Response:
     )
 
 
+# The first journal and stats routes, kept for the clients that read them.
+
+
+@endpoint(SIGNED_IN, query=JournalQuery)
+async def journal(request: web.Request) -> web.Response:
+    """S7: the calls of a phone number, newest first."""
+    query = parsed_query(request, JournalQuery)
+    return json_response(await request.app[CRM].call_history(query.number, limit=query.limit))
+
+
+@endpoint(SUPERVISOR, query=StatsQuery)
+async def stats(request: web.Request) -> web.Response:
+    """Calls, answered, abandoned and service level per queue or agent; `from` and `to`
+    are ISO 8601 times with a zone (default: the last 24 hours)."""
+    query = parsed_query(request, StatsQuery)
+    now = datetime.now(UTC)
+    start = query.start or now - timedelta(days=1)
+    end = query.end or now
+    return json_response(await request.app[CRM].call_stats(start, end, by=query.by))
+
+
 def add_routes(app: web.Application, reports: ReportingService) -> None:
     """The journal's routes; `/api/v1/calls/live` (registered before) keeps its path."""
     app[REPORTS] = reports
@@ -220,3 +244,5 @@ def add_routes(app: web.Application, reports: ReportingService) -> None:
     app.router.add_get("/api/v1/stats/queues", queue_stats)
     app.router.add_get("/api/v1/stats/agents", agent_stats)
     app.router.add_get("/api/v1/stats/intervals", interval_stats)
+    app.router.add_get("/api/v1/journal", journal)
+    app.router.add_get("/api/v1/stats", stats)

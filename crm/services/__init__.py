@@ -49,7 +49,7 @@ class CrmService:
         self.journal = JournalService(ctx, outbox)
         self.stats = StatsService(ctx)
         self.routing = RoutingHints(ctx)
-        # One binding per name the callers use (long, but only bindings): each keeps its
+        # Long on purpose: one binding per name the callers use, each keeping its
         # service's own signature and docstring.
         self.create_customer = self.customers.create_customer
         self.get_customer = self.customers.get_customer

@@ -208,6 +208,7 @@ class CaseService:
     ) -> FollowUpInfo:
         """C1: a note, mail in/out or call on the case timeline, with what it entails
         (`follow_up_effects`: S5's reopening, the mail out, S10's note to the owner)."""
+        # Long on purpose: the note and every effect it entails are one transaction.
         check_follow_up(kind, visibility)
         published: list[NotificationInfo] = []  # pushed live once committed
         async with self._ctx.uow() as uow:
@@ -219,11 +220,11 @@ class CaseService:
                     case_id=case_.id,
                     customer_id=case_.customer_id,
                     kind=kind,
+                    at=now,
                     visibility=visibility,
                     author=author,
                     body=body,
                     call_id=call_id,
-                    at=now,
                 )
             )
             if effects.customer_contact:

@@ -217,7 +217,7 @@ def place_call(number: str) -> None:
             lambda: next(
                 (
                     c
-                    for c in api(token, "/api/v1/calls")
+                    for c in api(token, "/api/v1/calls/live")
                     if c["agent_id"] == AGENT and c["phase"] == "connected"
                 ),
                 None,

@@ -24,6 +24,7 @@ from acd.telephony.affinity import CallerAffinity
 from acd.telephony.desk import TicketDesk
 from acd.telephony.destinations import DestinationPolicy
 from acd.telephony.journal import JournalWriter
+from acd.telephony.restore import restore_plan
 from acd.telephony.service import TelephonyService
 from crm.clock import Clock, SystemClock
 from crm.db.engine import Engine, create_engine, ensure_sqlite_directory
@@ -113,6 +114,10 @@ async def start_server(
         scheduler.run_forever(stopping, settings.scheduler_interval), name="scheduler"
     )
     await telephony.start(ami_client)
+    # Before Asterisk is reached: no call is offered to an agent not yet put back.
+    agent_ids = {spec.agent_id for spec in agent_specs(centre)}
+    for command in restore_plan(await crm.last_agent_states(agent_ids), agent_ids):
+        await telephony.command(command)
     await ami_client.start()
     runner, port = await _start_http(
         settings, centre, telephony, crm, bus, journal, identity, metrics, database, reports

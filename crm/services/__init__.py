@@ -83,6 +83,7 @@ class CrmService:
         self.journal_calls = self.journal.journal_calls
         self.call_history = self.journal.call_history
         self.record_agent_states = self.journal.record_agent_states
+        self.last_agent_states = self.journal.last_agent_states
         self.set_aside_journal_row = self.journal.set_aside_journal_row
 
         self.call_stats = self.stats.call_stats

@@ -117,6 +117,15 @@ class JournalService:
                 await uow.agent_states.add_many(rows)
                 await uow.commit()
 
+    async def last_agent_states(
+        self, agent_ids: Iterable[str]
+    ) -> dict[str, tuple[str, str | None]]:
+        """Each agent's last stored state and reason, so a restarted server puts agents
+        back as they were; agents never journaled are left out."""
+        async with self._ctx.uow() as uow:
+            latest = await uow.agent_states.latest(agent_ids)
+        return {agent: (row.state, row.reason) for agent, row in latest.items()}
+
     async def set_aside_journal_row(self, kind: str, row: Any, reason: str) -> None:
         """Keep a journal row the database refused (`kind` "call" or "agent_state"),
         its fields as ASCII JSON, so it is seen and the rows behind it go on."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.db.models import AgentStateChange, Base
@@ -45,6 +45,19 @@ class AgentStateRepository:
             .limit(1)
         )
         return rows.first()
+
+    async def latest(self, agent_ids: Iterable[str]) -> dict[str, AgentStateChange]:
+        """Each agent's last stored transition (the journal writes them in order)."""
+        ids = list(agent_ids)
+        last_ids = (
+            select(func.max(AgentStateChange.id))
+            .where(AgentStateChange.agent_id.in_(ids))
+            .group_by(AgentStateChange.agent_id)
+        )
+        rows = await self.session.scalars(
+            select(AgentStateChange).where(AgentStateChange.id.in_(last_ids))
+        )
+        return {row.agent_id: row for row in rows}
 
 
 __all__ = ["AgentStateRepository"]

@@ -19,6 +19,7 @@ from crm.clock import Clock
 from crm.db.reports import ReportRepository
 from crm.domain.agent_stats import time_in_states
 from crm.domain.journal import CallOutcome, Direction
+from crm.domain.queue_log import call_lines, state_lines
 from crm.domain.reporting import (
     AgentFigures,
     CallFilter,
@@ -39,6 +40,7 @@ SERVICE_LEVEL_DEFINITION = (
 )
 # More intervals than this in one answer is a mistake (a year of quarter hours).
 MAX_INTERVALS = 10_000
+MAX_QUEUE_LOG_DAYS = 366
 
 
 class UnknownStoredCall(NotFound):
@@ -251,6 +253,29 @@ class ReportingService:
         return IntervalStats(
             period, size, queue, rules.short_abandon_s, SERVICE_LEVEL_DEFINITION, rows
         )
+
+    def queue_log(self, period: Period) -> AsyncIterator[str]:
+        """The period's journal as app_queue's queue_log lines, in time order, read a
+        day at a time so a year's export holds one day in memory. The period is
+        checked here, before anything is streamed."""
+        if period.end - period.start > timedelta(days=MAX_QUEUE_LOG_DAYS):
+            raise InvalidValue(
+                f"at most {MAX_QUEUE_LOG_DAYS} days of queue_log at a time", field="to"
+            )
+        return self._queue_log_lines(period)
+
+    async def _queue_log_lines(self, period: Period) -> AsyncIterator[str]:
+        day = timedelta(days=1)
+        chunk_start = period.start
+        while chunk_start < period.end:
+            chunk_end = min(chunk_start + day, period.end)
+            calls, before, changes = await self._store.queue_log_facts(chunk_start, chunk_end)
+            lines = [line for call in calls for line in call_lines(call)]
+            lines.extend(state_lines(changes, before))
+            lines.sort(key=lambda line: line.at)
+            for line in lines:
+                yield line.render()
+            chunk_start = chunk_end
 
 
 _ENTRY_FIELDS = tuple(f.name for f in fields(CallEntry))

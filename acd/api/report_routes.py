@@ -29,6 +29,7 @@ from acd.api.schemas import (
     CallsQuery,
     IntervalStatsQuery,
     JournalQuery,
+    QueueLogQuery,
     QueueStatsQuery,
     StatsQuery,
 )
@@ -45,6 +46,7 @@ _CSV_CHUNK = 64 * 1024
 # A spreadsheet runs a cell starting with these as a formula; a phone number ("+33…")
 # is left alone, anything else that starts so is quoted with an apostrophe.
 _FORMULA_STARTS = ("=", "-", "@", "\t", "\r", "+")
+_LOG_LINES_PER_WRITE = 1000
 
 
 class StoredCallAccess(AgentScoped):
@@ -146,6 +148,33 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+@endpoint(SUPERVISOR, query=QueueLogQuery, media_types=("text/plain",))
+async def queue_log(request: web.Request) -> web.StreamResponse:
+    """The journal of the period (default today) in Asterisk's queue_log format, one
+    event per line (`epoch|callid|queue|agent|EVENT|data…`), for the tools that read
+    app_queue's log; docs/metrics.md lists the events written."""
+    query = parsed_query(request, QueueLogQuery)
+    reports = request.app[REPORTS]
+    lines = reports.queue_log(reports.period(query.start, query.end))
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/plain; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="queue_log"',
+        }
+    )
+    await response.prepare(request)
+    chunk: list[str] = []
+    async for line in lines:
+        chunk.append(line)
+        if len(chunk) >= _LOG_LINES_PER_WRITE:
+            await response.write(("\n".join(chunk) + "\n").encode())
+            chunk.clear()
+    if chunk:
+        await response.write(("\n".join(chunk) + "\n").encode())
+    await response.write_eof()
+    return response
+
+
 @endpoint(STORED_CALL, path=CallPath)
 async def stored_call(request: web.Request) -> web.Response:
     """One call of the journal as stored (live or ended)."""
@@ -240,6 +269,7 @@ def add_routes(app: web.Application, reports: ReportingService) -> None:
     """The journal's routes; `/api/v1/calls/live` (registered before) keeps its path."""
     app[REPORTS] = reports
     app.router.add_get("/api/v1/calls", journal_calls)
+    app.router.add_get("/api/v1/calls/queue_log", queue_log)
     app.router.add_get("/api/v1/calls/{call_id}", stored_call)
     app.router.add_get("/api/v1/stats/queues", queue_stats)
     app.router.add_get("/api/v1/stats/agents", agent_stats)

@@ -194,6 +194,10 @@ class QueueStatsQuery(_PeriodQuery):
     pass
 
 
+class QueueLogQuery(_PeriodQuery):
+    pass
+
+
 class IntervalStatsQuery(_PeriodQuery):
     size: Literal["15", "30", "60", "day"] = "15"
     queue: QueueName | None = None

@@ -6,6 +6,7 @@ Read-only, each in its own short transaction, so a long export never holds one o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm.db.models import AgentStateChange, Call, Case
+from crm.domain.queue_log import LoggedCall, StateChange
 from crm.domain.reporting import CallFact, CallFilter
 
 Transitions = list[tuple[str, datetime]]
@@ -70,28 +72,14 @@ class ReportRepository:
         """Per agent: the state they were in at `start` and their transitions in
         [start, end), in order. Agents with neither are left out."""
         agents = None if agent_ids is None else list(agent_ids)
-        latest = (
-            select(
-                AgentStateChange.agent_id,
-                AgentStateChange.state,
-                func.row_number()
-                .over(
-                    partition_by=AgentStateChange.agent_id,
-                    order_by=(AgentStateChange.at.desc(), AgentStateChange.id.desc()),
-                )
-                .label("rank"),
-            )
-            .where(AgentStateChange.at < start)
-            .subquery()
-        )
-        before = select(latest.c.agent_id, latest.c.state).where(latest.c.rank == 1)
+        before = _states_before(start)
         during = (
             select(AgentStateChange.agent_id, AgentStateChange.state, AgentStateChange.at)
             .where(AgentStateChange.at >= start, AgentStateChange.at < end)
             .order_by(AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.id)
         )
         if agents is not None:
-            before = before.where(latest.c.agent_id.in_(agents))
+            before = before.where(before.selected_columns.agent_id.in_(agents))
             during = during.where(AgentStateChange.agent_id.in_(agents))
         found: dict[str, tuple[str | None, Transitions]] = {}
         async with self._engine.connect() as connection:
@@ -100,6 +88,54 @@ class ReportRepository:
             for agent_id, state, at in await connection.execute(during):
                 found.setdefault(agent_id, (None, []))[1].append((state, at))
         return found
+
+    async def queue_log_facts(
+        self, start: datetime, end: datetime
+    ) -> tuple[list[LoggedCall], dict[str, str], list[StateChange]]:
+        """What the queue_log of [start, end) is written from: the calls that started
+        in it, each agent's state at `start`, and the state changes in it, in order."""
+        calls = (
+            select(*(Call.__table__.c[name] for name in _LOGGED_CALL_COLUMNS))
+            .where(Call.started_at >= start, Call.started_at < end)
+            .order_by(Call.started_at, Call.id)
+        )
+        changes = (
+            select(
+                AgentStateChange.agent_id,
+                AgentStateChange.state,
+                AgentStateChange.reason,
+                AgentStateChange.at,
+            )
+            .where(AgentStateChange.at >= start, AgentStateChange.at < end)
+            .order_by(AgentStateChange.at, AgentStateChange.id)
+        )
+        async with self._engine.connect() as connection:
+            logged = [LoggedCall(*row) for row in await connection.execute(calls)]
+            before = {a: st for a, st in await connection.execute(_states_before(start))}
+            moves = [StateChange(*row) for row in await connection.execute(changes)]
+        return logged, before, moves
+
+
+_LOGGED_CALL_COLUMNS = tuple(f.name for f in fields(LoggedCall))
+
+
+def _states_before(start: datetime) -> Select[Any]:
+    """(agent_id, state) of each agent's last change before `start`."""
+    latest = (
+        select(
+            AgentStateChange.agent_id,
+            AgentStateChange.state,
+            func.row_number()
+            .over(
+                partition_by=AgentStateChange.agent_id,
+                order_by=(AgentStateChange.at.desc(), AgentStateChange.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(AgentStateChange.at < start)
+        .subquery()
+    )
+    return select(latest.c.agent_id, latest.c.state).where(latest.c.rank == 1)
 
 
 def _filtered(stmt: Select[Any], where: CallFilter) -> Select[Any]:

@@ -277,3 +277,35 @@ async def test_agent_figures_give_handled_calls_time_in_state_and_occupancy(
     mine = own["agents"][0]
     assert (mine["answered"], mine["outbound"], mine["talk_s"], mine["wrapup_s"]) == (1, 1, 280, 40)
     assert mine["aht_s"] == pytest.approx((240 + 80) / 2)
+
+
+def _epoch(hour: int, minute: int, second: int = 0) -> str:
+    return str(int(_at(hour, minute, second).timestamp()))
+
+
+async def test_the_journal_exports_as_app_queues_queue_log_for_existing_tools(
+    morning: None, sup: aiohttp.ClientSession, ben: aiohttp.ClientSession, accounts: Accounts
+) -> None:
+    async with sup.get(accounts.url("/api/v1/calls/queue_log"), params=MORNING) as r:
+        assert r.status == 200, await r.text()
+        assert r.content_type == "text/plain"
+        lines = (await r.text()).splitlines()
+    assert lines == [
+        f"{_epoch(9, 0)}|NONE|NONE|Agent/2001|ADDMEMBER|",
+        f"{_epoch(9, 0, 10)}|c1|sales|NONE|ENTERQUEUE||+33612345678|1",
+        f"{_epoch(9, 0, 20)}|c1|sales|Agent/2001|CONNECT|10||0",
+        f"{_epoch(9, 2)}|c1|sales|Agent/2001|COMPLETECALLER|10|100|1",
+        f"{_epoch(9, 5)}|c2|sales|NONE|ENTERQUEUE||+33699000001|1",
+        f"{_epoch(9, 5, 3)}|c2|sales|NONE|ABANDON|1|1|3",
+        f"{_epoch(9, 20)}|c3|sales|NONE|ENTERQUEUE||+33612345679|1",
+        f"{_epoch(9, 20, 30)}|c3|sales|Agent/2002|CONNECT|30||0",
+        f"{_epoch(9, 23, 50)}|c3|sales|Agent/2002|COMPLETECALLER|30|200|1",
+        f"{_epoch(9, 30)}|NONE|NONE|Agent/2001|REMOVEMEMBER|",
+        f"{_epoch(9, 40)}|c4|support|NONE|ENTERQUEUE||+33699000002|1",
+        f"{_epoch(9, 40, 50)}|c4|support|NONE|ABANDON|1|1|50",
+    ]  # the outbound call c5 is not a queue call: app_queue logs nothing for it
+    assert await _problem(ben, accounts, "/api/v1/calls/queue_log", 403) == "forbidden"
+    years = {"from": "2024-01-01T00:00:00+01:00", "to": "2025-06-01T00:00:00+01:00"}
+    assert await _problem(sup, accounts, "/api/v1/calls/queue_log", 422, **years) == (
+        "invalid_value"
+    )

@@ -26,7 +26,7 @@ class NewCustomer:
     """Input of `create_customer`. Phones are normalised to E.164 on the way in; a phone may
     be given as "number" or ("number", "label")."""
 
-    account_number: str
+    account_number: str = ""  # empty: the CRM makes one
     first_name: str = ""
     last_name: str = ""
     company: str | None = None
@@ -35,6 +35,21 @@ class NewCustomer:
     emails: Sequence[str] = ()
     addresses: Sequence[Address] = ()
     custom_fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CustomerChanges:
+    """Input of `update_customer`: None leaves a field as it is; phones and emails, when
+    given, replace the customer's."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    tier: str | None = None
+    phones: Sequence[str | tuple[str, str | None]] | None = None
+    emails: Sequence[str] | None = None
+    addresses: Sequence[Address] | None = None
+    custom_fields: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,9 +102,11 @@ class CaseInfo:
 
 @dataclass(frozen=True)
 class CustomerProfile:
-    """Screen pop (C2): the customer and all their cases, newest first (S8)."""
+    """Screen pop (C2): the customer and all their cases, newest first (S8). For a
+    caller no customer holds yet, `customer` is None and the cases are those opened for
+    their number."""
 
-    customer: CustomerInfo
+    customer: CustomerInfo | None
     cases: tuple[CaseInfo, ...]
 
     @property

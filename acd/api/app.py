@@ -4,8 +4,8 @@ Errors are answered as application/problem+json with a stable `code`; the
 mapping from codes to HTTP statuses lives here and nowhere else.
 
 Routes are split by concern: this module holds the live call and agent API and the
-error mapping, `crm_routes` the CRM (customers, cases, tasks, notifications),
-`report_routes` the call journal and statistics,
+error mapping, `customer_routes` customers, `crm_routes` the rest of the CRM (cases,
+tasks, notifications), `report_routes` the call journal and statistics,
 `live` the WebSocket and `pages` the agent desktop and wallboard.
 """
 
@@ -19,7 +19,17 @@ from aiohttp import web
 
 from acd import routing
 from acd.ami.client import AmiError
-from acd.api import auth, crm_routes, live, observability, openapi, pages, report_routes, security
+from acd.api import (
+    auth,
+    crm_routes,
+    customer_routes,
+    live,
+    observability,
+    openapi,
+    pages,
+    report_routes,
+    security,
+)
 from acd.api.common import (
     BUS,
     CENTRE,
@@ -363,6 +373,7 @@ def create_app(
     app.router.add_get("/api/v1/queues", queues)
     auth.add_routes(app)
     crm_routes.add_routes(app)
+    customer_routes.add_routes(app)
     live.add_routes(app)
     pages.add_routes(app)
     observability.add_routes(app, metrics, database)

@@ -1,18 +1,16 @@
-"""The CRM over HTTP: screen pop and search (C2), cases with their timeline, status (S3),
-priority (S1), intake answers (D4), follow-ups (C1), escalation (D5, S4), tasks (C1)
-and notifications (S10).
+"""The CRM over HTTP, customers aside (`customer_routes`): cases with their timeline,
+status (S3), priority (S1), intake answers (D4), follow-ups (C1), escalation (D5, S4),
+tasks (C1) and notifications (S10).
 
 The audit trail's `actor` is the signed-in user (`Principal.actor`), never a body field.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from acd import access, routing
-from acd.api.common import CENTRE, CRM, TELEPHONY, ApiProblem, json_response, to_json
+from acd.api.common import CENTRE, CRM, TELEPHONY, ApiProblem, json_response
 from acd.api.contract import (
     ADMIN,
     CASE,
@@ -41,7 +39,6 @@ from acd.api.schemas import (
     NotificationPath,
     NotificationsQuery,
     QueuePath,
-    SearchQuery,
     TaskPath,
     TasksQuery,
 )
@@ -49,7 +46,6 @@ from acd.centre import intake_scripts
 from crm.domain.escalation import AgentCandidate
 from crm.errors import UnknownIntakeScript
 from crm.intake import IntakeScript
-from crm.views import CustomerInfo, CustomerProfile
 
 INTAKE = web.AppKey("intake", dict[str, IntakeScript])
 
@@ -65,30 +61,9 @@ _AVAILABLE = frozenset(
 )
 
 
-def _customer_json(customer: CustomerInfo) -> dict[str, Any]:
-    return {**to_json(customer), "display_name": customer.display_name}
-
-
-def _profile_json(profile: CustomerProfile | None) -> dict[str, Any]:
-    if profile is None:
-        return {"customer": None, "cases": []}
-    return {"customer": _customer_json(profile.customer), "cases": to_json(profile.cases)}
-
-
 def _require_agent(request: web.Request, agent_id: str) -> None:
     """Raises unknown_agent (404) for an id the centre does not declare."""
     request.app[TELEPHONY].router.agent(agent_id)
-
-
-# --- customers (C2) -----------------------------------------------------------------
-
-
-@endpoint(SIGNED_IN, query=SearchQuery)
-async def search_customers(request: web.Request) -> web.Response:
-    """Screen pop and search box: `q` is a phone number, an email, a case number or an
-    account number. Answers the customer and all their cases (S8), or nulls."""
-    query = parsed_query(request, SearchQuery).q
-    return json_response(_profile_json(await request.app[CRM].search(query)))
 
 
 # --- cases ----------------------------------------------------------------------------
@@ -314,7 +289,6 @@ async def failed_deliveries(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app[INTAKE] = intake_scripts(app[CENTRE])
-    app.router.add_get("/api/v1/customers", search_customers)
     app.router.add_get("/api/v1/cases/{number}", case_details)
     app.router.add_post("/api/v1/cases/{number}/status", set_status)
     app.router.add_post("/api/v1/cases/{number}/priority", set_priority)

@@ -210,6 +210,75 @@ class SearchQuery(Model):
     q: Annotated[str, _bounds(200, 1), _CLEAN]
 
 
+class CustomerPath(Model):
+    customer_id: RowId
+
+
+Email = Annotated[str, _bounds(254, 3), _CLEAN]
+PersonName = Annotated[str, _bounds(100), _CLEAN]
+
+
+class PhoneEntry(Model):
+    number: DialNumber
+    label: Annotated[str, _bounds(32, 1), _CLEAN] | None = None
+
+
+class AddressEntry(Model):
+    line1: ShortText
+    line2: Annotated[str, _bounds(200), _CLEAN] | None = None
+    postcode: Annotated[str, _bounds(16), _CLEAN] | None = None
+    city: Annotated[str, _bounds(100), _CLEAN] | None = None
+    country: Annotated[str, _bounds(64), _CLEAN] | None = None
+    label: Annotated[str, _bounds(32), _CLEAN] | None = None
+
+
+CustomFields = Annotated[
+    dict[
+        Annotated[str, _bounds(64, 1), _CLEAN],
+        bool | Annotated[int, Field(ge=-(2**53), le=2**53)] | ShortText | None,
+    ],
+    Field(max_length=50),
+]
+Phones = Annotated[list[DialNumber | PhoneEntry], Field(max_length=10)]
+Emails = Annotated[list[Email], Field(max_length=10)]
+Addresses = Annotated[list[AddressEntry], Field(max_length=5)]
+
+
+class NewCustomerBody(Model):
+    """C1. Without an account number the CRM makes one; phones in any format the
+    centre's region reads, stored in E.164."""
+
+    account_number: Annotated[str, _bounds(32), _CLEAN] = ""
+    first_name: PersonName = ""
+    last_name: PersonName = ""
+    company: Annotated[str, _bounds(200), _CLEAN] | None = None
+    tier: Annotated[str, _bounds(32), _CLEAN] | None = None
+    phones: Phones = []
+    emails: Emails = []
+    addresses: Addresses = []
+    custom_fields: CustomFields = {}
+
+
+class CustomerChangesBody(Model):
+    """Only the fields present change; `phones`, `emails` and `addresses` replace the
+    customer's; `custom_fields` are merged, a null value removing one."""
+
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    company: Annotated[str, _bounds(200), _CLEAN] | None = None
+    tier: Annotated[str, _bounds(32), _CLEAN] | None = None
+    phones: Phones | None = None
+    emails: Emails | None = None
+    addresses: Addresses | None = None
+    custom_fields: CustomFields | None = None
+
+
+class MergeBody(Model):
+    """The one or two duplicates merged into the customer of the path."""
+
+    duplicates: Annotated[list[RowId], Field(min_length=1, max_length=2)]
+
+
 class CaseStatusBody(Model):
     status: Annotated[str, _bounds(32, 1), _CLEAN]
     message: LongText = ""

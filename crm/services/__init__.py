@@ -53,6 +53,8 @@ class CrmService:
         # service's own signature and docstring.
         self.create_customer = self.customers.create_customer
         self.get_customer = self.customers.get_customer
+        self.update_customer = self.customers.update_customer
+        self.merge_customers = self.customers.merge_customers
         self.find_customer = self.customers.find_customer
         self.search = self.customers.search
 

@@ -89,6 +89,15 @@ class CaseRepository:
         )
         return list(result)
 
+    async def for_unknown_number(self, number: str) -> list[Case]:
+        """The cases opened for a number no customer held at the time, newest first."""
+        result = await self.session.scalars(
+            select(Case)
+            .where(Case.customer_id.is_(None), Case.contact_number == number)
+            .order_by(Case.created_at.desc(), Case.id.desc())
+        )
+        return list(result)
+
     async def ticket_facts(
         self, number: str | None, agent_id: str, statuses: Iterable[str], created_since: datetime
     ) -> TicketFacts:

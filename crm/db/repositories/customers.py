@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.db.models import Customer, CustomerEmail, CustomerPhone
+from crm.db.models import Call, Case, Customer, CustomerEmail, CustomerPhone, FollowUp, Task
 
 
 class CustomerRepository:
@@ -33,6 +34,77 @@ class CustomerRepository:
             self.session.add(CustomerEmail(customer_id=customer.id, email=email, position=position))
         await self.session.flush()
         return customer
+
+    async def replace_contacts(
+        self,
+        customer: Customer,
+        phones: list[tuple[str, str | None]] | None,
+        emails: list[str] | None,
+    ) -> None:
+        """The customer's phones and/or emails become exactly these."""
+        if phones is not None:
+            await self.session.execute(
+                delete(CustomerPhone).where(CustomerPhone.customer_id == customer.id)
+            )
+            customer.phones = [number for number, _ in phones]
+            for number, label in phones:
+                self.session.add(CustomerPhone(customer_id=customer.id, number=number, label=label))
+        if emails is not None:
+            await self.session.execute(
+                delete(CustomerEmail).where(CustomerEmail.customer_id == customer.id)
+            )
+            customer.emails = emails
+            for position, email in enumerate(emails):
+                self.session.add(
+                    CustomerEmail(customer_id=customer.id, email=email, position=position)
+                )
+        await self.session.flush()
+
+    async def adopt_cases_of_numbers(self, customer_id: int, numbers: list[str]) -> None:
+        """Cases opened for one of these numbers while no customer had it become the
+        customer's, with the calls journaled for them."""
+        if not numbers:
+            return
+        orphan = (Case.customer_id.is_(None)) & Case.contact_number.in_(numbers)
+        await self.session.execute(update(Case).where(orphan).values(customer_id=customer_id))
+        await self.session.execute(
+            update(Call)
+            .where(Call.customer_id.is_(None), Call.remote_number.in_(numbers))
+            .values(customer_id=customer_id)
+        )
+
+    async def merge(self, target: Customer, duplicates: list[Customer], now: datetime) -> None:
+        """Everything of `duplicates` moves to `target` (whose own values win), then the
+        duplicates are deleted."""
+        ids = [d.id for d in duplicates]
+        for table in (Case, FollowUp, Task, Call):
+            await self.session.execute(
+                update(table).where(table.customer_id.in_(ids)).values(customer_id=target.id)
+            )
+        phones = {number: None for number in target.phones}
+        emails = list(target.emails)
+        fields: dict[str, Any] = {}
+        addresses = list(target.addresses)
+        for duplicate in duplicates:
+            phones.update({n: None for n in duplicate.phones if n not in phones})
+            emails += [e for e in duplicate.emails if e not in emails]
+            fields = {**duplicate.custom_fields, **fields}
+            addresses += [a for a in duplicate.addresses if a not in addresses]
+            for name in ("first_name", "last_name", "company", "tier"):
+                if not getattr(target, name):
+                    setattr(target, name, getattr(duplicate, name))
+        owned = CustomerPhone.customer_id.in_([target.id, *ids])
+        found = await self.session.execute(
+            select(CustomerPhone.number, CustomerPhone.label).where(owned)
+        )
+        labels = {number: label for number, label in found if label}
+        target.custom_fields = {**fields, **target.custom_fields}
+        target.addresses = addresses
+        target.updated_at = now
+        for contacts in (CustomerPhone, CustomerEmail):
+            await self.session.execute(delete(contacts).where(contacts.customer_id.in_(ids)))
+        await self.session.execute(delete(Customer).where(Customer.id.in_(ids)))
+        await self.replace_contacts(target, [(n, labels.get(n)) for n in phones], emails)
 
     async def get(self, customer_id: int) -> Customer | None:
         return await self.session.get(Customer, customer_id)

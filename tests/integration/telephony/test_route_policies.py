@@ -11,7 +11,7 @@ import pytest
 
 from acd.bootstrap import Server
 from acd.config import Settings
-from crm.views import CallRecord
+from crm.views import CallRecord, NewCustomer
 from tests.support.accounts import Accounts
 
 # Who is let through (any status but 401 and 403): public, signed_in, self (the agent the
@@ -34,6 +34,7 @@ POLICIES = {
     "GET /api/v1/tokens": "admin",
     "GET /api/v1/calls": "signed_in",
     "GET /api/v1/calls/live": "signed_in",
+    "GET /api/v1/calls/queue_log": "supervisor",
     "GET /api/v1/calls/{call_id}": "self",
     "GET /api/v1/stats/queues": "supervisor",
     "GET /api/v1/stats/agents": "signed_in",
@@ -54,6 +55,10 @@ POLICIES = {
     "GET /api/v1/journal": "signed_in",
     "GET /api/v1/stats": "supervisor",
     "GET /api/v1/customers": "signed_in",
+    "POST /api/v1/customers": "signed_in",
+    "GET /api/v1/customers/{customer_id}": "signed_in",
+    "PATCH /api/v1/customers/{customer_id}": "signed_in",
+    "POST /api/v1/customers/{customer_id}/merge": "supervisor",
     "GET /api/v1/cases/{number}": "self",
     "POST /api/v1/cases/{number}/status": "self",
     "POST /api/v1/cases/{number}/priority": "self",
@@ -122,7 +127,9 @@ async def test_every_route_lets_through_exactly_whom_its_policy_names(
     note = await server.crm.notify("2002", kind="supervisor_message", title="hi", sender="sup")
     # A call in the journal that Ben handled, and is no longer live.
     await server.crm.record_call(CallRecord("ben-s-call", agent_id="2002", queue="support"))
+    customer = await server.crm.create_customer(NewCustomer(account_number="P-1"))
     values = {
+        "customer_id": str(customer.id),
         "agent_id": "2002",
         "number": case.number,
         "task_id": str(task.id),

@@ -101,6 +101,49 @@ class CaseInfo:
 
 
 @dataclass(frozen=True)
+class HandOpenedCase:
+    """Input of `open_case_by_hand` (C1, S1): what an agent or supervisor types in. The
+    priority, when given, overrides the automatic one; `note` starts the timeline."""
+
+    title: str
+    subject: str | None = None
+    customer_id: int | None = None
+    contact_number: str | None = None
+    queue: str | None = None
+    priority: Priority | None = None
+    severity: Severity = Severity.MINOR
+    visibility: Visibility = Visibility.INTERNAL
+    owner_agent_id: str | None = None
+    # S2: a supervisor may give the case to an agent whose case queue is full.
+    past_capacity: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CaseChanges:
+    """Input of `update_case`: None leaves a field as it is."""
+
+    title: str | None = None
+    subject: str | None = None
+    severity: Severity | None = None
+    visibility: Visibility | None = None
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """A case list: every criterion given must hold. `queues` None means any queue, and
+    `unassigned` lists the cases nobody owns (the team pool)."""
+
+    statuses: tuple[CaseStatus, ...]
+    owner_agent_id: str | None = None
+    unassigned: bool = False
+    queues: frozenset[str] | None = None
+    escalation_level: int | None = None
+    subject: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
 class CustomerProfile:
     """Screen pop (C2): the customer and all their cases, newest first (S8). For a
     caller no customer holds yet, `customer` is None and the cases are those opened for

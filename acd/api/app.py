@@ -4,7 +4,8 @@ Errors are answered as application/problem+json with a stable `code`; the
 mapping from codes to HTTP statuses lives here and nowhere else.
 
 Routes are split by concern: this module holds the live call and agent API and the
-error mapping, `customer_routes` customers, `crm_routes` the rest of the CRM (cases,
+error mapping, `customer_routes` customers, `case_routes` the case desk (cases opened
+by hand, assigned, listed), `crm_routes` the rest of the CRM (a case's timeline,
 tasks, notifications), `report_routes` the call journal and statistics,
 `live` the WebSocket and `pages` the agent desktop and wallboard.
 """
@@ -21,6 +22,7 @@ from acd import routing
 from acd.ami.client import AmiError
 from acd.api import (
     auth,
+    case_routes,
     crm_routes,
     customer_routes,
     live,
@@ -374,6 +376,7 @@ def create_app(
     auth.add_routes(app)
     crm_routes.add_routes(app)
     customer_routes.add_routes(app)
+    case_routes.add_routes(app)
     live.add_routes(app)
     pages.add_routes(app)
     observability.add_routes(app, metrics, database)

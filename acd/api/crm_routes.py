@@ -24,23 +24,25 @@ from acd.api.contract import (
     parsed_query,
     principal_of,
 )
-from acd.api.schemas import (
-    AgentPath,
-    CasePath,
+from acd.api.crm_schemas import (
     CasePriorityBody,
     CaseStatusBody,
     FollowUpBody,
     IntakeBody,
     IntakeDraftBody,
-    LimitQuery,
     MessageBody,
     NewTaskBody,
+    NotificationsQuery,
+    TasksQuery,
+)
+from acd.api.schemas import (
+    AgentPath,
+    CasePath,
+    LimitQuery,
     NoBody,
     NotificationPath,
-    NotificationsQuery,
     QueuePath,
     TaskPath,
-    TasksQuery,
 )
 from acd.centre import intake_scripts
 from crm.domain.escalation import AgentCandidate

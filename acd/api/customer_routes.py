@@ -17,7 +17,7 @@ from acd.api.contract import (
     parsed_path,
     parsed_query,
 )
-from acd.api.schemas import (
+from acd.api.crm_schemas import (
     AddressEntry,
     CustomerChangesBody,
     CustomerPath,

@@ -33,7 +33,7 @@ def _clean(value: str) -> str:
     return value
 
 
-_CLEAN = AfterValidator(_clean)
+CLEAN = AfterValidator(_clean)
 
 
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -49,7 +49,7 @@ def _iso_time_only(value: object) -> object:
 IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_time_only)]
 
 
-def _bounds(max_length: int, min_length: int = 0) -> StringConstraints:
+def bounded(max_length: int, min_length: int = 0) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
@@ -59,14 +59,14 @@ CallId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 CaseNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 # A row id: positive and within a 32-bit integer column.
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Name = Annotated[str, _bounds(64, 1), _CLEAN]
+Name = Annotated[str, bounded(64, 1), CLEAN]
 # A number to dial: bounded text here; the centre's dialling rules parse it (422
 # invalid_phone_number, number_not_allowed).
-DialNumber = Annotated[str, _bounds(64, 1), _CLEAN]
-ShortText = Annotated[str, _bounds(200, 1), _CLEAN]
-Reason = Annotated[str, _bounds(limits.AGENT_STATE_REASON), _CLEAN]
-LongText = Annotated[str, _bounds(20_000), _CLEAN]
-Login = Annotated[str, StringConstraints(min_length=1, max_length=64), _CLEAN]
+DialNumber = Annotated[str, bounded(64, 1), CLEAN]
+ShortText = Annotated[str, bounded(200, 1), CLEAN]
+Reason = Annotated[str, bounded(limits.AGENT_STATE_REASON), CLEAN]
+LongText = Annotated[str, bounded(20_000), CLEAN]
+Login = Annotated[str, StringConstraints(min_length=1, max_length=64), CLEAN]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
@@ -147,7 +147,7 @@ class LimitQuery(Model):
 
 
 class JournalQuery(Model):
-    number: Annotated[str, _bounds(32, 1), _CLEAN]
+    number: Annotated[str, bounded(32, 1), CLEAN]
     limit: int = Field(50, ge=1, le=500)
 
 
@@ -174,7 +174,7 @@ class _PeriodQuery(Model):
 class CallsQuery(_PeriodQuery):
     """The journal's filters: every one given must hold."""
 
-    number: Annotated[str, _bounds(32, 1), _CLEAN] | None = None
+    number: Annotated[str, bounded(32, 1), CLEAN] | None = None
     agent: AgentId | None = None
     queue: QueueName | None = None
     direction: Direction | None = None
@@ -201,148 +201,6 @@ class QueueLogQuery(_PeriodQuery):
 class IntervalStatsQuery(_PeriodQuery):
     size: Literal["15", "30", "60", "day"] = "15"
     queue: QueueName | None = None
-
-
-# --- CRM ---------------------------------------------------------------------------------
-
-
-class SearchQuery(Model):
-    q: Annotated[str, _bounds(200, 1), _CLEAN]
-
-
-class CustomerPath(Model):
-    customer_id: RowId
-
-
-Email = Annotated[str, _bounds(254, 3), _CLEAN]
-PersonName = Annotated[str, _bounds(100), _CLEAN]
-
-
-class PhoneEntry(Model):
-    number: DialNumber
-    label: Annotated[str, _bounds(32, 1), _CLEAN] | None = None
-
-
-class AddressEntry(Model):
-    line1: ShortText
-    line2: Annotated[str, _bounds(200), _CLEAN] | None = None
-    postcode: Annotated[str, _bounds(16), _CLEAN] | None = None
-    city: Annotated[str, _bounds(100), _CLEAN] | None = None
-    country: Annotated[str, _bounds(64), _CLEAN] | None = None
-    label: Annotated[str, _bounds(32), _CLEAN] | None = None
-
-
-CustomFields = Annotated[
-    dict[
-        Annotated[str, _bounds(64, 1), _CLEAN],
-        bool | Annotated[int, Field(ge=-(2**53), le=2**53)] | ShortText | None,
-    ],
-    Field(max_length=50),
-]
-Phones = Annotated[list[DialNumber | PhoneEntry], Field(max_length=10)]
-Emails = Annotated[list[Email], Field(max_length=10)]
-Addresses = Annotated[list[AddressEntry], Field(max_length=5)]
-
-
-class NewCustomerBody(Model):
-    """C1. Without an account number the CRM makes one; phones in any format the
-    centre's region reads, stored in E.164."""
-
-    account_number: Annotated[str, _bounds(32), _CLEAN] = ""
-    first_name: PersonName = ""
-    last_name: PersonName = ""
-    company: Annotated[str, _bounds(200), _CLEAN] | None = None
-    tier: Annotated[str, _bounds(32), _CLEAN] | None = None
-    phones: Phones = []
-    emails: Emails = []
-    addresses: Addresses = []
-    custom_fields: CustomFields = {}
-
-
-class CustomerChangesBody(Model):
-    """Only the fields present change; `phones`, `emails` and `addresses` replace the
-    customer's; `custom_fields` are merged, a null value removing one."""
-
-    first_name: PersonName | None = None
-    last_name: PersonName | None = None
-    company: Annotated[str, _bounds(200), _CLEAN] | None = None
-    tier: Annotated[str, _bounds(32), _CLEAN] | None = None
-    phones: Phones | None = None
-    emails: Emails | None = None
-    addresses: Addresses | None = None
-    custom_fields: CustomFields | None = None
-
-
-class MergeBody(Model):
-    """The one or two duplicates merged into the customer of the path."""
-
-    duplicates: Annotated[list[RowId], Field(min_length=1, max_length=2)]
-
-
-class CaseStatusBody(Model):
-    status: Annotated[str, _bounds(32, 1), _CLEAN]
-    message: LongText = ""
-
-
-class CasePriorityBody(Model):
-    priority: Annotated[str, _bounds(16, 1), _CLEAN]
-
-
-AnswerValue = (
-    bool
-    | Annotated[int, Field(ge=-(2**53), le=2**53)]
-    | Annotated[float, Field(allow_inf_nan=False)]
-    | Annotated[str, _bounds(2_000), _CLEAN]
-    | None
-)
-
-
-IntakeAnswers = Annotated[
-    dict[Annotated[str, _bounds(64, 1), _CLEAN], AnswerValue], Field(max_length=100)
-]
-
-
-class IntakeBody(Model):
-    answers: IntakeAnswers
-    script: QueueName | None = None
-    call_id: CallId | None = None
-
-
-class IntakeDraftBody(Model):
-    """The answers given so far, to learn which questions are asked."""
-
-    answers: IntakeAnswers
-
-
-class FollowUpBody(Model):
-    # Kinds and visibilities are the CRM's to check (422 invalid_value).
-    kind: Annotated[str, _bounds(16, 1), _CLEAN] = "note"
-    body: Annotated[str, _bounds(20_000, 1), _CLEAN]
-    visibility: Annotated[str, _bounds(16, 1), _CLEAN] = "private"
-    call_id: CallId | None = None
-
-
-class NewTaskBody(Model):
-    assignee: AgentId
-    kind: Annotated[str, _bounds(32, 1), _CLEAN]
-    title: ShortText
-    due_at: IsoTime
-    case_number: CaseNumber | None = None
-    reminder_minutes_before: int | None = Field(None, ge=0, le=60 * 24 * 31)
-
-
-class TasksQuery(Model):
-    include_done: bool = False
-
-
-class NotificationsQuery(Model):
-    unread: bool = False
-
-
-class MessageBody(Model):
-    title: ShortText
-    body: Annotated[str, _bounds(5_000), _CLEAN] = ""
-    case_number: CaseNumber | None = None
 
 
 class LiveQuery(Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from crm.clock import Clock
 from crm.notifications import NotificationHub
 from crm.services.case_actions import CaseActions
+from crm.services.case_desk import CaseDeskService
 from crm.services.cases import CaseService
 from crm.services.context import AUTO_CLOSE_ACTOR, CrmContext, UowFactory
 from crm.services.customers import CustomerService
@@ -43,6 +44,7 @@ class CrmService:
         actions = CaseActions(ctx, outbox)
         self.customers = CustomerService(ctx)
         self.cases = CaseService(ctx, outbox, actions)
+        self.case_desk = CaseDeskService(ctx, actions, self.cases)
         self.tickets = TicketService(ctx, outbox, actions)
         self.tasks = TaskService(ctx, outbox)
         self.notifications = NotificationService(ctx, outbox)
@@ -67,6 +69,9 @@ class CrmService:
         self.escalate = self.cases.escalate
         self.add_follow_up = self.cases.add_follow_up
         self.close_due_cases = self.cases.close_due_cases
+        self.open_case_by_hand = self.case_desk.open_case_by_hand
+        self.update_case = self.case_desk.update_case
+        self.list_cases = self.case_desk.list_cases
 
         self.open_or_join_case_for_call = self.tickets.open_or_join_case_for_call
         self.record_intake_answers = self.tickets.record_intake_answers

@@ -8,7 +8,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.db.models import Base, Case, CaseEvent, FollowUp, IntakeAnswer, UtcDateTime
@@ -86,6 +96,37 @@ class CaseRepository:
             select(Case)
             .where(Case.customer_id == customer_id)
             .order_by(Case.created_at.desc(), Case.id.desc())
+        )
+        return list(result)
+
+    async def listing(
+        self,
+        *,
+        statuses: Sequence[str],
+        priority_order: Sequence[str],
+        owner: str | None,
+        unassigned: bool,
+        queues: Iterable[str] | None,
+        level: int | None,
+        subject: str | None,
+        limit: int,
+    ) -> list[Case]:
+        """A work list: the most urgent first (`priority_order` lists the priorities
+        lowest first), then the longest waiting."""
+        stmt = select(Case).where(Case.status.in_(list(statuses)))
+        if owner is not None:
+            stmt = stmt.where(Case.owner_agent_id == owner)
+        if unassigned:
+            stmt = stmt.where(Case.owner_agent_id.is_(None))
+        if queues is not None:
+            stmt = stmt.where(Case.queue.in_(list(queues)))
+        if level is not None:
+            stmt = stmt.where(Case.escalation_level == level)
+        if subject is not None:
+            stmt = stmt.where(Case.subject == subject)
+        rank = sql_case({p: i for i, p in enumerate(priority_order)}, value=Case.priority)
+        result = await self.session.scalars(
+            stmt.order_by(rank.desc(), Case.created_at, Case.id).limit(limit)
         )
         return list(result)
 

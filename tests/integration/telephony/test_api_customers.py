@@ -11,12 +11,19 @@ import aiohttp
 import pytest
 
 from acd.bootstrap import Server
+from acd.config import Settings
 from acd.telephony.events import TicketOpened
 from crm.views import NewCustomer
 from tests.support.accounts import Accounts, problem
 from tests.support.sandbox import Switchboard
 from tests.support.server import ready
 from tests.support.waiting import next_event
+
+
+@pytest.fixture
+def settings(settings: Settings, database_url: str) -> Settings:
+    """On SQLite and on PostgreSQL."""
+    return settings.model_copy(update={"database_url": database_url})
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from crm.db.reports import ReportRepository
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.domain.reporting import ReportRules
 from crm.identity import IdentityService
+from crm.mail.receiver import MailReceiver
 from crm.mail.sender import MailSender, SmtpSettings
 from crm.reports import ReportingService, ReportSettings
 from crm.scheduler import Scheduler
@@ -61,10 +62,13 @@ class Server:
     scheduler: asyncio.Task[None]
     stopping: asyncio.Event
     http_port: int = 0
+    mail_in: MailReceiver | None = None
 
     async def stop(self) -> None:
         self.stopping.set()
         await self.scheduler
+        if self.mail_in is not None:
+            await self.mail_in.stop()
         await self.http.cleanup()
         await self.fastagi.stop()
         await self.telephony.stop()
@@ -122,11 +126,13 @@ async def start_server(
     runner, port = await _start_http(
         settings, centre, telephony, crm, bus, journal, identity, metrics, database, reports
     )
+    mail_in = await _start_mail_in(settings, crm)
     log.info(
         "server_started",
         http=f"http://{settings.http.host}:{port}",
         ami=f"{settings.ami.host}:{settings.ami.port}",
         fastagi=telephony.fastagi_url,
+        mail_in=None if mail_in is None else f"{settings.mail.inbound_host}:{mail_in.port}",
     )
     return Server(
         settings,
@@ -145,6 +151,7 @@ async def start_server(
         scheduler_task,
         stopping,
         port,
+        mail_in,
     )
 
 
@@ -219,6 +226,20 @@ async def _start_http(
         secure_cookies=settings.http.secure_cookies,
     )
     return await listen(app, settings.http.host, settings.http.port)
+
+
+async def _start_mail_in(settings: Settings, crm: CrmService) -> MailReceiver | None:
+    mail = settings.mail
+    if mail.inbound_port is None:
+        return None
+    receiver = MailReceiver(
+        crm.receive_mail,
+        host=mail.inbound_host,
+        port=mail.inbound_port,
+        protocol=mail.inbound_protocol,
+    )
+    await receiver.start()
+    return receiver
 
 
 def _crm_settings(settings: Settings) -> CrmSettings:

@@ -162,6 +162,10 @@ class MailSettings(_Section):
     company_name: str = "Aiguilleur support"
     # Failed sends after which a mail gives up into the failed state (GET /api/outbox/failed).
     max_attempts: int = Field(10, ge=1)
+    # Customer replies delivered by the centre's mail server (S5): off until a port is set.
+    inbound_host: str = "127.0.0.1"
+    inbound_port: int | None = Field(None, ge=0, le=65535)
+    inbound_protocol: Literal["lmtp", "smtp"] = "lmtp"
 
 
 class WebhookSettings(_Section):

@@ -43,6 +43,12 @@ class InvalidPhoneNumber(CrmError):
     code = "invalid_phone_number"
 
 
+class UnknownSender(CrmError):
+    """A mail about a customer's case from an address that customer does not have."""
+
+    code = "unknown_sender"
+
+
 class InvalidEmail(CrmError):
     code = "invalid_email"
 

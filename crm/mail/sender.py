@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 import aiosmtplib
 import structlog
@@ -15,6 +15,7 @@ import structlog
 from crm.clock import Clock
 from crm.db.models import OutboxMail
 from crm.domain.mail_rules import retry_delay
+from crm.mail.inbound import message_id_for
 from crm.services.context import UowFactory
 
 log = structlog.get_logger(__name__)
@@ -108,8 +109,7 @@ def _to_message(mail: OutboxMail) -> EmailMessage:
     message["To"] = mail.to_addr
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at)
-    # Stable per outbox row so a receiver can drop the duplicate of a retried send.
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{mail.id}", domain="aiguilleur")
+    message["Message-ID"] = message_id_for(mail.id, mail.case_id, mail.from_addr)
     message.set_content(mail.body)
     return message
 

@@ -17,6 +17,7 @@ from crm.services.cases import CaseService
 from crm.services.context import AUTO_CLOSE_ACTOR, CrmContext, UowFactory
 from crm.services.customers import CustomerService
 from crm.services.journal import JournalService
+from crm.services.mail_in import MailInService
 from crm.services.notifications import NotificationService
 from crm.services.outbox import Outbox
 from crm.services.routing import RoutingHints
@@ -37,6 +38,7 @@ class CrmService:
         settings: CrmSettings | None = None,
         hub: NotificationHub | None = None,
     ) -> None:
+        # Long on purpose: builds every service, then binds the names callers use.
         self.settings = settings or CrmSettings()
         self.hub = hub or NotificationHub()
         ctx = CrmContext(uow_factory, clock, self.settings, self.hub)
@@ -45,14 +47,15 @@ class CrmService:
         self.customers = CustomerService(ctx)
         self.cases = CaseService(ctx, outbox, actions)
         self.case_desk = CaseDeskService(ctx, actions, self.cases)
+        self.mail_in = MailInService(ctx, actions, self.cases)
         self.tickets = TicketService(ctx, outbox, actions)
         self.tasks = TaskService(ctx, outbox)
         self.notifications = NotificationService(ctx, outbox)
         self.journal = JournalService(ctx, outbox)
         self.stats = StatsService(ctx)
         self.routing = RoutingHints(ctx)
-        # Long on purpose: one binding per name the callers use, each keeping its
-        # service's own signature and docstring.
+        # One binding per name the callers use, each keeping its service's own signature
+        # and docstring.
         self.create_customer = self.customers.create_customer
         self.get_customer = self.customers.get_customer
         self.update_customer = self.customers.update_customer
@@ -72,6 +75,7 @@ class CrmService:
         self.open_case_by_hand = self.case_desk.open_case_by_hand
         self.update_case = self.case_desk.update_case
         self.list_cases = self.case_desk.list_cases
+        self.receive_mail = self.mail_in.receive_mail
 
         self.open_or_join_case_for_call = self.tickets.open_or_join_case_for_call
         self.record_intake_answers = self.tickets.record_intake_answers

@@ -4,20 +4,24 @@ escalation reads."""
 
 from __future__ import annotations
 
+from email.message import EmailMessage
 from typing import Any
 
 import aiohttp
+import aiosmtplib
 import pytest
 
 from acd.bootstrap import Server
 from acd.config import Settings
+from crm.views import NewCustomer
 from tests.support.accounts import Accounts, problem
 
 
 @pytest.fixture
 def settings(settings: Settings, database_url: str) -> Settings:
-    """On SQLite and on PostgreSQL."""
-    return settings.model_copy(update={"database_url": database_url})
+    """On SQLite and on PostgreSQL, taking customer replies over SMTP."""
+    mail = settings.mail.model_copy(update={"inbound_port": 0, "inbound_protocol": "smtp"})
+    return settings.model_copy(update={"database_url": database_url, "mail": mail})
 
 
 @pytest.fixture
@@ -182,3 +186,29 @@ async def test_the_case_type_is_set_by_the_agent_and_an_escalated_case_waits_in_
     assert await _numbers(sup, accounts, owner="none", level=1) == [case["number"]]
     assert await _numbers(sup, accounts, owner="none", level=0) == []
     assert await _numbers(sup, accounts, subject="network") == [case["number"]]
+
+
+async def test_a_customers_mail_reply_reopens_the_case_on_the_desk(
+    server: Server, accounts: Accounts, ben: aiohttp.ClientSession
+) -> None:  # S5
+    customer = await server.crm.create_customer(
+        NewCustomer(first_name="Inès", emails=["ines@example.org"])
+    )
+    case = await _open(ben, accounts, title="Invoice", customer_id=customer.id)
+    status = accounts.url(f"/api/v1/cases/{case['number']}/status")
+    async with ben.post(status, json={"status": "waiting_for_customer", "message": "IBAN?"}) as r:
+        assert (await _json(r))["auto_close_at"] is not None
+
+    reply = EmailMessage()
+    reply["From"], reply["To"] = "Inès <ines@example.org>", "support@example.test"
+    reply["Subject"] = f"Re: [{case['number']}] We need your reply"
+    reply.set_content("FR76 1234")
+    assert server.mail_in is not None
+    await aiosmtplib.send(reply, hostname="127.0.0.1", port=server.mail_in.port, timeout=5)
+
+    async with ben.get(accounts.url(f"/api/v1/cases/{case['number']}")) as r:
+        details = await _json(r)
+    assert (details["case"]["status"], details["case"]["auto_close_at"]) == ("open", None)
+    assert [(f["kind"], f["author"]) for f in details["follow_ups"]] == [
+        ("mail_in", "ines@example.org")
+    ]

@@ -32,8 +32,11 @@ class ReportRepository:
         stmt = _filtered(select(Call.__table__), where)
         if after is not None:
             at, row_id = after
+            # `started_at <= at` is implied by the OR; stated, it bounds the index range
+            # scan, so each page reads its own rows and not every row after the cursor.
             stmt = stmt.where(
-                or_(Call.started_at < at, (Call.started_at == at) & (Call.id < row_id))
+                Call.started_at <= at,
+                or_(Call.started_at < at, (Call.started_at == at) & (Call.id < row_id)),
             )
         stmt = stmt.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)
         async with self._engine.connect() as connection:

@@ -224,6 +224,7 @@ async def _start_http(
         database=database,
         allowed_hosts=settings.http.host_allow_list(),
         secure_cookies=settings.http.secure_cookies,
+        language=settings.default_language,
     )
     return await listen(app, settings.http.host, settings.http.port)
 

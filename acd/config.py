@@ -41,6 +41,10 @@ NumberType = Literal[
 ]
 
 
+# The languages the pages are written in: one catalogue each in acd/web/i18n/.
+Language = Literal["fr", "en"]
+
+
 def _comma_separated_list(value: Any) -> Any:
     """A list setting from the environment or --set, which give one string: "a,b"."""
     if isinstance(value, str):
@@ -181,6 +185,8 @@ class Settings(_Section):
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_STATE_DIR / 'aiguilleur.sqlite3'}"
     centre_dir: Path = REPO_ROOT / "ivr-config"
     default_region: str = "FR"
+    # The pages' language until a user picks theirs on the page.
+    default_language: Language = "fr"
     log_format: Literal["auto", "console", "json"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # Open cases an agent may own before automatic case assignment skips them (S2).

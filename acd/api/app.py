@@ -67,6 +67,7 @@ from acd.api.schemas import (
 )
 from acd.bus import EventBus
 from acd.centre import Centre
+from acd.config import Language
 from acd.metrics import Metrics
 from acd.telephony.destinations import NumberRefused
 from acd.telephony.journal import JournalWriter
@@ -346,6 +347,7 @@ def create_app(
     journal_writer: JournalWriter | None = None,
     allowed_hosts: frozenset[str],
     secure_cookies: bool = False,
+    language: Language = "fr",
 ) -> web.Application:
     app = web.Application(
         middlewares=[security.access_log_middleware, problem_middleware, auth.access_middleware]
@@ -378,7 +380,7 @@ def create_app(
     customer_routes.add_routes(app)
     case_routes.add_routes(app)
     live.add_routes(app)
-    pages.add_routes(app)
+    pages.add_routes(app, language)
     observability.add_routes(app, metrics, database)
     openapi.add_routes(app)
     return app

@@ -1,8 +1,9 @@
 // Shared by the agent desktop and the wallboard: HTTP calls, the live socket, DOM helpers.
+import { has, t } from "/static/i18n.js";
 
 export class ApiError extends Error {
   constructor(problem) {
-    super(problem.detail || problem.title || "request failed");
+    super(problem.detail || problem.title || t("app.request_failed"));
     this.problem = problem;
     this.code = problem.code;
   }
@@ -10,6 +11,12 @@ export class ApiError extends Error {
 
 // Who is signed in ({login, role, agent_id, csrf_token}), once loaded by currentSession().
 const session = { current: null };
+
+// What to tell the user of a failure: the catalogue's words for the problem's code when
+// it has them, else the server's own.
+export function problemText(error) {
+  return error.code && has(`problem.${error.code}`) ? t(`problem.${error.code}`) : error.message;
+}
 
 export async function api(method, path, body) {
   const options = { method, headers: {}, credentials: "same-origin" };
@@ -108,6 +115,7 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// A stopwatch reading (mm:ss or h:mm:ss), written the same in French and English.
 export function duration(seconds) {
   if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "—";
   const s = Math.max(0, Math.floor(seconds));
@@ -116,26 +124,6 @@ export function duration(seconds) {
   const pad = (n) => String(n).padStart(2, "0");
   return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
 }
-
-export function when(iso) {
-  if (!iso) return "—";
-  const date = new Date(iso);
-  const today = new Date();
-  const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return date.toDateString() === today.toDateString()
-    ? time
-    : `${date.toLocaleDateString()} ${time}`;
-}
-
-export const STATE_LABELS = {
-  logged_out: "Logged out",
-  ready: "Ready",
-  paused: "Paused",
-  ringing: "Ringing",
-  on_call: "On call",
-  wrap_up: "Wrap-up",
-  manual_call: "Manual call",
-};
 
 // A clock that counts up from a number of seconds the server gave, without asking again.
 export function since(seconds) {

@@ -6,6 +6,7 @@ import { loadCase, showProfile } from "/static/desk-case.js";
 import { renderIntake } from "/static/desk-intake.js";
 import { loadJournal, reloadJournal } from "/static/desk-journal.js";
 import { tick } from "/static/desk-state.js";
+import { t } from "/static/i18n.js";
 
 export function showCall(call) {
   const same = desk.call && desk.call.call_id === call.call_id;
@@ -13,10 +14,10 @@ export function showCall(call) {
   $("no-call").classList.add("hidden");
   $("call").classList.remove("hidden");
   $("call").classList.toggle("ended", Boolean(desk.call.ended));
-  $("call-phase").textContent = desk.call.ended ? "Ended" : "On call";
+  $("call-phase").textContent = t(desk.call.ended ? "desk.call.ended" : "state.on_call");
   $("call-phase").className = `badge ${desk.call.ended ? "state-logged_out" : "state-on_call"}`;
-  $("call-caller").textContent = desk.call.caller || desk.call.dialled || "withheld";
-  $("call-queue").textContent = desk.call.queue || (desk.call.direction === "outbound" ? "outbound" : "—");
+  $("call-caller").textContent = desk.call.caller || desk.call.dialled || t("desk.call.withheld");
+  $("call-queue").textContent = desk.call.queue || (desk.call.direction === "outbound" ? t("desk.call.outbound") : "—");
   const path = desk.call.ivr_path || [];
   $("call-ivr").textContent = path.length ? path.join(" › ") : "—";
   if (desk.call.caller && !same) {
@@ -48,7 +49,7 @@ export async function showTicket(ticket) {
   desk.ticket = ticket;
   desk.caseNumber = ticket.case_number;
   $("ticket").textContent = ticket.case_number;
-  $("ticket-joined").textContent = ticket.joined ? "Joined the caller's open case" : "New case";
+  $("ticket-joined").textContent = t(ticket.joined ? "desk.call.joined" : "desk.call.new_case");
   if (!desk.call || desk.call.call_id !== ticket.call_id) await showLiveCall(ticket.call_id);
   renderIntake(ticket.intake);
   await Promise.all([screenPop(), loadCase()]);

@@ -1,22 +1,23 @@
 // The dial pad (S6): enabled in manual call only (see desk-state.js); a placed call shows
 // as the current call.
-import { api, el } from "/static/api.js";
+import { api, el, problemText } from "/static/api.js";
 import { $, agentPath } from "/static/desk-shared.js";
 import { showCall } from "/static/desk-call.js";
+import { t } from "/static/i18n.js";
 
 async function dial() {
   $("dial-error").textContent = "";
   const number = $("dial-number").value.trim();
   if (!number) {
-    $("dial-error").textContent = "Enter a number first";
+    $("dial-error").textContent = t("desk.dial.enter_number");
     return;
   }
   try {
     const placed = await api("POST", agentPath("/calls"), { number });
-    $("dial-status").textContent = `Calling ${number}…`;
+    $("dial-status").textContent = t("desk.dial.calling", { number });
     showCall({ call_id: placed.call_id, direction: "outbound", dialled: number, caller: number, ivr_path: [], ended: false });
   } catch (error) {
-    $("dial-error").textContent = error.message;
+    $("dial-error").textContent = problemText(error);
   }
 }
 

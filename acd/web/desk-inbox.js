@@ -1,11 +1,12 @@
 // The agent's notifications (S10), with the unread count in the header, and their tasks (C1).
-import { api, el, when } from "/static/api.js";
+import { api, el } from "/static/api.js";
 import { $, agentPath } from "/static/desk-shared.js";
+import { t, when } from "/static/i18n.js";
 
 export async function loadNotifications() {
   const notes = await api("GET", agentPath("/notifications"));
   $("notifications").replaceChildren(...notes.map(noteItem));
-  if (!notes.length) $("notifications").append(el("li", { class: "empty" }, "Nothing yet"));
+  if (!notes.length) $("notifications").append(el("li", { class: "empty" }, t("desk.notes.none")));
   updateUnread();
 }
 
@@ -21,14 +22,15 @@ function noteItem(n) {
   const item = el("li", { class: n.read_at ? "" : "unread", dataset: { id: n.id } },
     el("div", {}, n.title),
     n.body ? el("div", {}, n.body) : null,
-    el("div", { class: "meta" }, `${n.kind.replaceAll("_", " ")}${n.sender ? ` · ${n.sender}` : ""} · ${when(n.created_at)}`));
+    el("div", { class: "meta" },
+      [t(`notification.kind.${n.kind}`), n.sender, when(n.created_at)].filter(Boolean).join(" · ")));
   if (!n.read_at) {
     item.append(el("button", { type: "button", onclick: async () => {
       await api("POST", agentPath(`/notifications/${n.id}/read`));
       item.classList.remove("unread");
       item.querySelector("button")?.remove();
       updateUnread();
-    } }, "Mark read"));
+    } }, t("desk.notes.mark_read")));
   }
   return item;
 }
@@ -41,12 +43,12 @@ function updateUnread() {
 
 export async function loadTasks() {
   const tasks = await api("GET", agentPath("/tasks"));
-  $("tasks").replaceChildren(...tasks.map((t) => el("li", {},
-    el("div", {}, `${t.kind}: ${t.title}`),
-    el("div", { class: "meta" }, `due ${when(t.due_at)}`),
+  $("tasks").replaceChildren(...tasks.map((task) => el("li", {},
+    el("div", {}, t("desk.tasks.item", { kind: t(`task.kind.${task.kind}`), title: task.title })),
+    el("div", { class: "meta" }, t("desk.tasks.due", { when: when(task.due_at) })),
     el("button", { type: "button", onclick: async () => {
-      await api("POST", `/api/v1/tasks/${t.id}/complete`, {});
+      await api("POST", `/api/v1/tasks/${task.id}/complete`, {});
       await loadTasks();
-    } }, "Done"))));
-  if (!tasks.length) $("tasks").append(el("li", { class: "empty" }, "No open tasks"));
+    } }, t("desk.tasks.done")))));
+  if (!tasks.length) $("tasks").append(el("li", { class: "empty" }, t("desk.tasks.none")));
 }

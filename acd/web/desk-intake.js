@@ -1,9 +1,10 @@
 // The intake form (D4): the queue's script, one field a question. Which questions are
 // asked is the server's to say from the answers so far (POST /api/v1/intake/{queue}/asked),
 // so the desk holds no copy of the script's conditions.
-import { api, el } from "/static/api.js";
+import { api, el, problemText } from "/static/api.js";
 import { $, casePath, desk } from "/static/desk-shared.js";
 import { loadCase } from "/static/desk-case.js";
+import { t } from "/static/i18n.js";
 
 let script = null;
 let asking = 0; // only the latest answer about what is asked is shown
@@ -19,7 +20,7 @@ export function renderIntake(shown) {
     return;
   }
   $("intake-panel").classList.remove("hidden");
-  $("intake-title").textContent = script.title ? `Intake · ${script.title}` : "Intake";
+  $("intake-title").textContent = script.title ? t("desk.intake.titled", { title: script.title }) : t("desk.intake.heading");
   form.dataset.script = script.name;
   form.replaceChildren(...script.questions.map(questionField));
   askAgain();
@@ -30,12 +31,12 @@ function questionField(q) {
   let input;
   if (q.type === "choice") {
     input = el("select", { id: name, name: q.id },
-      el("option", { value: "" }, "— choose —"),
+      el("option", { value: "" }, t("desk.intake.choose")),
       ...q.choices.map((c) => el("option", { value: c }, c)));
   } else if (q.type === "yes_no") {
     input = el("div", { class: "row", id: name },
-      el("label", {}, el("input", { type: "radio", name: q.id, value: "yes" }), " Yes"),
-      el("label", {}, el("input", { type: "radio", name: q.id, value: "no" }), " No"));
+      el("label", {}, el("input", { type: "radio", name: q.id, value: "yes" }), " ", t("desk.intake.yes")),
+      el("label", {}, el("input", { type: "radio", name: q.id, value: "no" }), " ", t("desk.intake.no")));
   } else if (q.type === "number") {
     input = el("input", { id: name, name: q.id, type: "number", step: "any" });
   } else if (q.type === "date") {
@@ -45,7 +46,7 @@ function questionField(q) {
   }
   // Hidden until the server says the question is asked.
   return el("label", { class: "field hidden", dataset: { question: q.id } },
-    el("span", {}, q.label, q.required ? el("span", { class: "req", title: "required" }, "*") : null),
+    el("span", {}, q.label, q.required ? el("span", { class: "req", title: t("desk.intake.required") }, "*") : null),
     input);
 }
 
@@ -94,21 +95,21 @@ async function saveIntake() {
     if (missing.length) {
       missing.forEach((id) => field(id).classList.add("invalid"));
       const labels = script.questions.filter((q) => missing.includes(q.id)).map((q) => q.label);
-      $("intake-error").textContent = `Required: ${labels.join(", ")}`;
+      $("intake-error").textContent = t("desk.intake.missing", { questions: labels.join(", ") });
       return;
     }
     await api("POST", casePath("/intake"), { answers, call_id: desk.ticket?.call_id, script: script.name });
-    $("intake-status").textContent = "Answers saved ✓";
+    $("intake-status").textContent = t("desk.intake.saved");
     await loadCase();
   } catch (error) {
     const question = error.problem?.question;
     if (question) field(question)?.classList.add("invalid");
-    $("intake-error").textContent = error.message;
+    $("intake-error").textContent = problemText(error);
   }
 }
 
 function askAgain() {
-  showAsked().catch((error) => { $("intake-error").textContent = error.message; });
+  showAsked().catch((error) => { $("intake-error").textContent = problemText(error); });
 }
 
 export function wireIntake() {

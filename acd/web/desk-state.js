@@ -1,7 +1,8 @@
 // The agent's state: the badge with its time in state, the state buttons, and which
 // controls the state allows (S6: dialling only in manual call).
-import { api, duration, elapsedFrom, since, STATE_LABELS } from "/static/api.js";
+import { api, duration, elapsedFrom, problemText, since } from "/static/api.js";
 import { $, agentPath, desk } from "/static/desk-shared.js";
+import { label, t } from "/static/i18n.js";
 
 export async function refreshAgent() {
   showAgent(await api("GET", agentPath()));
@@ -10,12 +11,12 @@ export async function refreshAgent() {
 export function showAgent(agent) {
   desk.agent = agent;
   desk.stateStart = since(agent.in_state_s);
-  $("who").textContent = `${agent.name || agent.agent_id} (${agent.agent_id})`;
+  $("who").textContent = t("desk.who", { name: agent.name || agent.agent_id, agent: agent.agent_id });
   const badge = $("state");
-  badge.textContent = STATE_LABELS[agent.state] || agent.state;
+  badge.textContent = t(`state.${agent.state}`);
   badge.className = `badge state-${agent.state}`;
   badge.dataset.state = agent.state;
-  $("state-reason").textContent = agent.state === "paused" && agent.reason ? agent.reason : "";
+  $("state-reason").textContent = agent.state === "paused" && agent.reason ? label("pause", agent.reason) : "";
   const s = agent.state;
   $("btn-ready").disabled = !["logged_out", "paused", "manual_call"].includes(s);
   $("btn-end-wrapup").disabled = s !== "wrap_up";
@@ -36,7 +37,7 @@ async function setState(state, reason) {
   try {
     showAgent(await api("POST", agentPath("/state"), { state, reason }));
   } catch (error) {
-    $("state-error").textContent = error.message;
+    $("state-error").textContent = problemText(error);
   }
 }
 

@@ -11,6 +11,7 @@ import { addNotification, loadNotifications, loadTasks } from "/static/desk-inbo
 import { wireIntake } from "/static/desk-intake.js";
 import { wireJournal } from "/static/desk-journal.js";
 import { refreshAgent, showAgent, wireState } from "/static/desk-state.js";
+import { startI18n } from "/static/i18n.js";
 
 function openDesk(agentId) {
   desk.agentId = agentId;
@@ -57,6 +58,7 @@ async function onLiveEvent(event) {
   }
 }
 
+await startI18n();
 wireState();
 wireDialpad();
 wireIntake();

@@ -1,6 +1,7 @@
 // The sign-in form: a session cookie for the pages, then each role's own page (an agent's
 // desk, a supervisor's or admin's wallboard), or the page that sent us here.
-import { api, homeOf } from "/static/api.js";
+import { api, homeOf, problemText } from "/static/api.js";
+import { startI18n } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,8 +21,7 @@ $("signin-form").addEventListener("submit", async (event) => {
     });
     window.location.assign(nextPage(me.role));
   } catch (error) {
-    $("signin-error").textContent = error.code === "invalid_credentials"
-      ? "Wrong login or password"
-      : error.message;
+    $("signin-error").textContent = problemText(error);
   }
 });
+await startI18n();

@@ -1,8 +1,9 @@
 // The supervisor wallboard: queues with their waiting calls and today's figures, agents by
 // state with their time in state, and the supervisor's actions. Live over /api/v1/ws.
 import {
-  api, connectLive, currentSession, el, duration, homeOf, signOut, since, elapsedFrom, STATE_LABELS,
+  api, connectLive, currentSession, el, duration, homeOf, problemText, signOut, since, elapsedFrom,
 } from "/static/api.js";
+import { clock, label, number, percent, startI18n, t } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const board = { agents: [], queues: [], stats: new Map(), stamp: Date.now() };
@@ -55,14 +56,14 @@ function waitNow(seconds) {
 
 function renderSummary() {
   const calls = board.queues.flatMap((q) => q.calls);
-  $("total-waiting").textContent = String(calls.length);
+  $("total-waiting").textContent = number(calls.length);
   $("total-longest").textContent = calls.length ? duration(Math.max(...calls.map((c) => waitNow(c.wait)))) : "—";
   const count = (...states) => board.agents.filter((a) => states.includes(a.state)).length;
-  $("count-ready").textContent = String(count("ready"));
-  $("count-busy").textContent = String(count("on_call", "ringing", "manual_call"));
-  $("count-wrap").textContent = String(count("wrap_up"));
-  $("count-paused").textContent = String(count("paused"));
-  $("count-in").textContent = String(board.agents.length - count("logged_out"));
+  $("count-ready").textContent = number(count("ready"));
+  $("count-busy").textContent = number(count("on_call", "ringing", "manual_call"));
+  $("count-wrap").textContent = number(count("wrap_up"));
+  $("count-paused").textContent = number(count("paused"));
+  $("count-in").textContent = number(board.agents.length - count("logged_out"));
 }
 
 function renderQueues() {
@@ -71,34 +72,34 @@ function renderQueues() {
     const longest = q.calls.length ? waitNow(q.longest_wait) : null;
     return el("tr", { class: longest !== null && longest > 60 ? "alert" : "", dataset: { queue: q.name } },
       el("td", {}, q.name),
-      el("td", { class: "num", dataset: { field: "waiting" } }, q.calls.length),
+      el("td", { class: "num", dataset: { field: "waiting" } }, number(q.calls.length)),
       el("td", { class: "num timer" }, longest === null ? "—" : duration(longest)),
       el("td", { class: "num" }, `${q.available_primary} / ${q.available_secondary}`),
-      el("td", { class: "num" }, s.calls),
-      el("td", { class: "num" }, s.answered),
-      el("td", { class: "num" }, s.abandoned),
-      el("td", { class: "num" }, s.service_level === null || s.service_level === undefined ? "—" : `${Math.round(s.service_level * 100)} %`));
+      el("td", { class: "num" }, number(s.calls)),
+      el("td", { class: "num" }, number(s.answered)),
+      el("td", { class: "num" }, number(s.abandoned)),
+      el("td", { class: "num" }, s.service_level === null || s.service_level === undefined ? "—" : percent(s.service_level)));
   }));
 }
 
 function renderWaiting() {
   const calls = board.queues.flatMap((q) => q.calls.map((c) => ({ ...c, queue: q.name })));
   if (!calls.length) {
-    $("waiting").replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty" }, "No call waiting")));
+    $("waiting").replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "empty" }, t("wall.waiting.none"))));
     return;
   }
   const ready = board.agents.filter((a) => a.state === "ready");
   $("waiting").replaceChildren(...calls.map((c) => {
-    const select = el("select", { "aria-label": "Agent" },
+    const select = el("select", { "aria-label": t("wall.agent") },
       ...ready.map((a) => el("option", { value: a.agent_id }, `${a.agent_id} ${a.name}`)));
     return el("tr", { dataset: { call: c.call_id } },
       el("td", {}, c.queue),
-      el("td", {}, c.caller || "withheld"),
+      el("td", {}, c.caller || t("wall.waiting.withheld")),
       el("td", { class: "num timer" }, duration(waitNow(c.wait))),
       el("td", { class: "num" }, c.priority),
       el("td", {}, ready.length
-        ? el("span", { class: "row" }, select, el("button", { type: "button", onclick: () => assign(c.call_id, select.value) }, "Assign"))
-        : el("span", { class: "muted" }, "no agent ready")));
+        ? el("span", { class: "row" }, select, el("button", { type: "button", onclick: () => assign(c.call_id, select.value) }, t("wall.waiting.assign")))
+        : el("span", { class: "muted" }, t("wall.waiting.nobody_ready"))));
   }));
 }
 
@@ -106,21 +107,22 @@ function renderAgents() {
   const agents = [...board.agents].sort((a, b) =>
     STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || a.agent_id.localeCompare(b.agent_id));
   $("agents").replaceChildren(...agents.map((a) => {
-    const force = el("select", { "aria-label": "Force state" },
-      el("option", { value: "ready" }, "Ready"),
-      el("option", { value: "paused" }, "Paused"),
-      el("option", { value: "logged_out" }, "Logged out"));
+    const force = el("select", { "aria-label": t("wall.agents.force_state") },
+      ...["ready", "paused", "logged_out"].map((state) => el("option", { value: state }, t(`state.${state}`))));
     return el("div", { class: `agent-card state-${a.state}`, dataset: { agent: a.agent_id, state: a.state } },
-      el("div", { class: "row", style: "justify-content:space-between;margin-top:0" },
+      el("div", { class: "row card-head" },
         el("span", { class: "name" }, `${a.name || a.agent_id}`),
         el("span", { class: "muted" }, a.agent_id)),
       el("div", { class: "row" },
-        el("span", { class: `badge state-${a.state}` }, STATE_LABELS[a.state] || a.state),
+        el("span", { class: `badge state-${a.state}` }, t(`state.${a.state}`)),
         el("span", { class: "timer", dataset: { since: a.start ?? "" } }, duration(elapsedFrom(a.start))),
-        a.state === "paused" && a.reason ? el("span", { class: "muted" }, a.reason) : null),
-      el("div", { class: "muted", style: "margin-top:4px" }, `${a.calls_today} calls today · ${a.open_cases}${a.case_capacity === null ? "" : "/" + a.case_capacity} open cases`),
+        a.state === "paused" && a.reason ? el("span", { class: "muted" }, label("pause", a.reason)) : null),
+      el("div", { class: "muted figures" }, t("wall.agents.figures", {
+        calls: number(a.calls_today),
+        cases: a.case_capacity === null ? number(a.open_cases) : `${number(a.open_cases)}/${number(a.case_capacity)}`,
+      })),
       el("div", { class: "row" }, force,
-        el("button", { type: "button", onclick: () => forceState(a.agent_id, force.value) }, "Force")));
+        el("button", { type: "button", onclick: () => forceState(a.agent_id, force.value) }, t("wall.agents.force"))));
   }));
   const chosen = $("message-agent").value;
   $("message-agent").replaceChildren(...board.agents.map((a) => el("option", { value: a.agent_id }, `${a.agent_id} ${a.name}`)));
@@ -133,7 +135,7 @@ async function forceState(agentId, state) {
     await api("POST", `/api/v1/agents/${encodeURIComponent(agentId)}/force`, { state, reason: "supervisor" });
     reloadSoon(false);
   } catch (error) {
-    $("agent-error").textContent = `${agentId}: ${error.message}`;
+    $("agent-error").textContent = `${agentId}: ${problemText(error)}`;
   }
 }
 
@@ -143,7 +145,7 @@ async function assign(callId, agentId) {
     await api("POST", `/api/v1/calls/${encodeURIComponent(callId)}/assign`, { agent: agentId });
     reloadSoon(false);
   } catch (error) {
-    $("assign-error").textContent = error.message;
+    $("assign-error").textContent = problemText(error);
   }
 }
 
@@ -156,16 +158,16 @@ async function sendMessage(event) {
     await api("POST", `/api/v1/agents/${encodeURIComponent(agentId)}/notifications`, {
       title: $("message-title").value.trim(),
     });
-    $("message-status").textContent = `Sent to ${agentId}`;
+    $("message-status").textContent = t("wall.message.sent", { agent: agentId });
     $("message-title").value = "";
   } catch (error) {
-    $("message-error").textContent = error.message;
+    $("message-error").textContent = problemText(error);
   }
 }
 
 // Timers count up between reloads without asking the server.
 function tick() {
-  $("clock").textContent = new Date().toLocaleTimeString();
+  $("clock").textContent = clock();
   for (const node of document.querySelectorAll("[data-since]")) {
     const start = node.dataset.since === "" ? null : Number(node.dataset.since);
     node.textContent = duration(elapsedFrom(start));
@@ -183,6 +185,7 @@ function tick() {
   }
 }
 
+await startI18n();
 $("message-form").addEventListener("submit", sendMessage);
 $("sign-out").addEventListener("click", () => signOut());
 currentSession().then((me) => {
@@ -190,7 +193,7 @@ currentSession().then((me) => {
     window.location.assign(homeOf(me.role));
     return;
   }
-  $("who").textContent = `${me.login} (${me.role})`;
+  $("who").textContent = t("wall.who", { login: me.login, role: t(`role.${me.role}`) });
   connectLive("/api/v1/ws", {
     onOpen: () => { loadLive(); loadStats(); },
     onMessage: (event) => reloadSoon(event.type === "call.ended"),

@@ -43,3 +43,14 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """What the page logs as errors from now on: a missing catalogue key, a refused
+    style or script, a failed request."""
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    return errors

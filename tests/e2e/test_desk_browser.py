@@ -1,5 +1,6 @@
 """The agent desktop and the wallboard in a real browser, with real calls through the
-sandbox Asterisk."""
+sandbox Asterisk. The pages are read in English here (test_page_languages.py reads them
+in French, the example centre's language)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from acd.centre import intake_scripts
 from acd.telephony.events import CallQueuedEvent, TicketOpened
 from crm.views import NewCustomer
 from tests.support.accounts import PASSWORD
-from tests.support.browser import new_context
+from tests.support.browser import choose_language, new_context
 from tests.support.sandbox import Switchboard
 from tests.support.server import ready
 from tests.support.waiting import next_event
@@ -33,6 +34,11 @@ async def _screenshot(page: Page, name: str) -> None:
 
 
 AGENT_LOGINS = {"2001": "anna", "2002": "ben"}
+
+
+@pytest.fixture(autouse=True)
+async def in_english(context: BrowserContext) -> None:
+    await choose_language(context, "en")
 
 
 async def _sign_in(page: Page, agent_id: str) -> None:
@@ -135,6 +141,7 @@ async def test_the_supervisor_forces_a_state_and_messages_an_agent_whose_desk_sh
     server: Server, browser: Browser, page: Page
 ) -> None:  # S10, D8
     agents_browser = await new_context(browser, server)
+    await choose_language(agents_browser, "en")
     desk = await agents_browser.new_page()
     await _sign_in(desk, "2001")
     await _sign_in_supervisor(page)

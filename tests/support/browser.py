@@ -28,3 +28,15 @@ async def new_context(browser: Browser, server: Server) -> BrowserContext:
     )
     context.set_default_timeout(10_000)
     return context
+
+
+# The language the pages keep for the user once they pick one (acd/web/i18n.js).
+CHOSEN_LANGUAGE = "aiguilleur.language"
+
+
+async def choose_language(context: BrowserContext, language: str) -> None:
+    """Every page of the profile opens as if its user had picked `language`."""
+    # about:blank has no storage of its own; only the server's pages need the choice.
+    await context.add_init_script(
+        f"try {{ localStorage.setItem({CHOSEN_LANGUAGE!r}, {language!r}); }} catch {{}}"
+    )

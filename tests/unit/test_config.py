@@ -54,6 +54,13 @@ def test_every_bad_setting_is_reported_at_once(tmp_path: Path) -> None:
     assert "log_level" in text and "http.port" in text and "http.colour" in text
 
 
+def test_the_pages_default_language_is_french_and_only_a_language_they_have() -> None:
+    assert load_settings(env={}).default_language == "fr"
+    assert load_settings(env={"ACD_DEFAULT_LANGUAGE": "en"}).default_language == "en"
+    with pytest.raises(ConfigError, match="default_language"):
+        load_settings(env={"ACD_DEFAULT_LANGUAGE": "de"})
+
+
 def test_an_unknown_environment_setting_is_refused_not_ignored() -> None:
     with pytest.raises(ConfigError, match="ACD_HTTP_PROT: unknown setting"):
         load_settings(env={"ACD_HTTP_PROT": "80"})

@@ -357,6 +357,14 @@ async def test_the_pages_and_their_assets_are_served_and_nothing_else(
     for script in sorted(WEB_DIR.glob("*.js")):
         async with http.get(_url(server, f"/static/{script.name}")) as r:
             assert (r.status, r.content_type) == (200, "text/javascript"), script.name
+    # The pages' catalogues, one a language the server knows, and no other file.
+    for language in ("fr", "en"):
+        async with http.get(_url(server, f"/i18n/{language}.json")) as r:
+            assert (r.status, r.content_type) == (200, "application/json"), language
+            assert (await r.json())["signin.submit"]
+    for path in ("/i18n/de.json", "/i18n/..%2Fconfig.json", "/i18n/i18n.js"):
+        async with http.get(_url(server, path)) as r:
+            assert r.status == 404, path
     for path in ("/static/__init__.py", "/static/..%2Fapi%2Fapp.py", "/static/nope.css"):
         async with http.get(_url(server, path)) as r:
             assert r.status == 404, path

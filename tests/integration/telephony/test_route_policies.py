@@ -22,6 +22,7 @@ POLICIES = {
     "GET /desk": "public",
     "GET /wallboard": "public",
     "GET /static/{name}": "public",
+    "GET /i18n/{language}.json": "public",
     "GET /health": "public",
     "GET /health/live": "public",
     "GET /health/ready": "public",
@@ -142,6 +143,7 @@ async def test_every_route_lets_through_exactly_whom_its_policy_names(
         "queue": "support",
         "call_id": "ben-s-call",
         "name": "desk.js",
+        "language": "fr",
     }
     clients = {caller: await accounts.client(login) for caller, login in LOGINS.items()}
     wrong: list[str] = []

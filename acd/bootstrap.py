@@ -21,6 +21,7 @@ from acd.centre import BusinessHours, Centre, agent_specs, intake_scripts, load_
 from acd.config import Settings
 from acd.metrics import Metrics
 from acd.telephony.affinity import CallerAffinity
+from acd.telephony.case_assigner import CaseAssigner
 from acd.telephony.desk import TicketDesk
 from acd.telephony.destinations import DestinationPolicy
 from acd.telephony.journal import JournalWriter
@@ -63,12 +64,15 @@ class Server:
     stopping: asyncio.Event
     http_port: int = 0
     mail_in: MailReceiver | None = None
+    assigner: CaseAssigner | None = None
 
     async def stop(self) -> None:
         self.stopping.set()
         await self.scheduler
         if self.mail_in is not None:
             await self.mail_in.stop()
+        if self.assigner is not None:
+            await self.assigner.stop()
         await self.http.cleanup()
         await self.fastagi.stop()
         await self.telephony.stop()
@@ -127,6 +131,9 @@ async def start_server(
         settings, centre, telephony, crm, bus, journal, identity, metrics, database, reports
     )
     mail_in = await _start_mail_in(settings, crm)
+    # Once agents are back in their states: it assigns cases only to available agents.
+    assigner = CaseAssigner(bus, crm, telephony.router, centre, capacity=settings.case_capacity)
+    await assigner.start()
     log.info(
         "server_started",
         http=f"http://{settings.http.host}:{port}",
@@ -152,6 +159,7 @@ async def start_server(
         stopping,
         port,
         mail_in,
+        assigner,
     )
 
 

@@ -49,6 +49,17 @@ class StepConfig(_Model):
     skip_when_none_ready: bool | None = None
 
 
+class CaseAssignmentConfig(_Model):
+    """Q3: how a case of this queue that nobody owns finds an owner."""
+
+    # The steps in order, each falling through; none turns automatic assignment off.
+    steps: tuple[Literal["smart", "workload", "random"], ...] = ("smart", "workload", "random")
+    # Only these agents, or the agents holding one of these skills; by default the
+    # queue's team (the agents holding its skill).
+    agents: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+
+
 class QueueConfig(_Model):
     skill: str
     strategy: Literal["longest_idle", "fewest_calls", "round_robin", "random"] = "longest_idle"
@@ -64,6 +75,7 @@ class QueueConfig(_Model):
     callback_after: float | None = Field(None, gt=0)
     # Reports: the service level counts calls answered within this many seconds.
     service_level_target: float = Field(20, gt=0)
+    case_assignment: CaseAssignmentConfig = CaseAssignmentConfig()
 
 
 class IvrChoice(_Model):
@@ -145,6 +157,15 @@ def _cross_check(centre: Centre) -> list[tuple[tuple[Any, ...], str]]:
     for name, queue in centre.queues.items():
         if queue.skill not in skills:
             problems.append((("queues", name, "skill"), f"unknown skill '{queue.skill}'"))
+        rule = queue.case_assignment
+        for agent_id in rule.agents:
+            if agent_id not in centre.agents:
+                where = ("queues", name, "case_assignment", "agents")
+                problems.append((where, f"unknown agent '{agent_id}'"))
+        for skill in rule.skills:
+            if skill not in centre.skills:
+                where = ("queues", name, "case_assignment", "skills")
+                problems.append((where, f"unknown skill '{skill}'"))
         if queue.overflow_to is not None and queue.overflow_to not in centre.queues:
             problems.append(
                 (("queues", name, "overflow_to"), f"unknown queue '{queue.overflow_to}'")

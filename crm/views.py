@@ -144,6 +144,15 @@ class CaseFilter:
 
 
 @dataclass(frozen=True)
+class UnownedCase:
+    """A case waiting in the pool for Q3's assignment, with who last handled its contact."""
+
+    number: str
+    queue: str | None
+    last_handler: str | None
+
+
+@dataclass(frozen=True)
 class CustomerProfile:
     """Screen pop (C2): the customer and all their cases, newest first (S8). For a
     caller no customer holds yet, `customer` is None and the cases are those opened for

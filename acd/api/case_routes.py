@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from acd import access
-from acd.api.common import CENTRE, CRM, TELEPHONY, ApiProblem, json_response
+from acd.api.common import BUS, CENTRE, CRM, TELEPHONY, ApiProblem, json_response
 from acd.api.contract import (
     CASE,
     SELF_AGENT,
@@ -21,6 +21,7 @@ from acd.api.contract import (
 )
 from acd.api.crm_schemas import CaseAssignBody, CaseChangesBody, CasesQuery, NewCaseBody
 from acd.api.schemas import AgentPath, CasePath
+from acd.telephony.case_assigner import CasesChanged
 from crm.domain.cases import ACTIVE_STATUSES, CaseStatus, Priority, Severity, Visibility
 from crm.views import CaseChanges, CaseFilter, HandOpenedCase
 
@@ -64,6 +65,8 @@ async def open_case(request: web.Request) -> web.Response:
         ),
         actor=principal.actor,
     )
+    if case.owner_agent_id is None:
+        request.app[BUS].publish(CasesChanged())  # the pool has a case for Q3
     return json_response(case, status=201)
 
 
@@ -98,6 +101,7 @@ async def assign_case(request: web.Request) -> web.Response:
         actor=principal.actor,
         automatic=not supervisor,
     )
+    request.app[BUS].publish(CasesChanged())  # back in the pool, or room freed (Q3)
     return json_response(case)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from acd import access, routing
-from acd.api.common import CENTRE, CRM, TELEPHONY, ApiProblem, json_response
+from acd import access
+from acd.api.common import BUS, CENTRE, CRM, TELEPHONY, ApiProblem, json_response
 from acd.api.contract import (
     ADMIN,
     CASE,
@@ -45,22 +45,12 @@ from acd.api.schemas import (
     TaskPath,
 )
 from acd.centre import intake_scripts
+from acd.telephony.case_assigner import AVAILABLE, CasesChanged
 from crm.domain.escalation import AgentCandidate
 from crm.errors import UnknownIntakeScript
 from crm.intake import IntakeScript
 
 INTAKE = web.AppKey("intake", dict[str, IntakeScript])
-
-# Agents who count as available for an escalated case: logged in and not paused (S4).
-_AVAILABLE = frozenset(
-    {
-        routing.AgentState.READY,
-        routing.AgentState.RINGING,
-        routing.AgentState.ON_CALL,
-        routing.AgentState.WRAP_UP,
-        routing.AgentState.MANUAL_CALL,
-    }
-)
 
 
 def _require_agent(request: web.Request, agent_id: str) -> None:
@@ -92,6 +82,8 @@ async def set_status(request: web.Request) -> web.Response:
     case = await request.app[CRM].set_case_status(
         _number(request), body.status, actor=_actor(request), message=body.message
     )
+    # A resolved or closed case frees room in its owner's case queue (Q3).
+    request.app[BUS].publish(CasesChanged())
     return json_response(case)
 
 
@@ -177,7 +169,7 @@ def _escalation_candidates(request: web.Request) -> list[AgentCandidate]:
                 agent_id=view.agent_id,
                 level=config.level,
                 case_types=frozenset(config.case_types),
-                available=view.state in _AVAILABLE,
+                available=view.state in AVAILABLE,
             )
         )
     return candidates

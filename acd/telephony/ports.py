@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from crm.views import CallRecord, CaseForCall
+from crm.views import CallRecord, CaseForCall, CaseInfo, UnownedCase
 
 # The caller's preferred agent and why, looked up by their number (P5, P1, S9).
 CallerAffinity = Callable[[str], Awaitable[tuple[str | None, str | None]]]
@@ -48,3 +48,15 @@ class CaseDesk(Protocol):
         queue: str | None = None,
         ivr_path: str | None = None,
     ) -> CaseForCall: ...
+
+
+class CaseAssignment(Protocol):
+    """The pool of unowned cases and assigning them (acd.telephony.case_assigner, Q3)."""
+
+    async def unowned_cases(self, queue: str, limit: int = 50) -> list[UnownedCase]: ...
+
+    async def open_case_counts(self, agent_ids: Iterable[str]) -> dict[str, int]: ...
+
+    async def assign_case(
+        self, case_number: str, agent_id: str | None, *, actor: str, automatic: bool = False
+    ) -> CaseInfo: ...

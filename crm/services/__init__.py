@@ -75,6 +75,7 @@ class CrmService:
         self.open_case_by_hand = self.case_desk.open_case_by_hand
         self.update_case = self.case_desk.update_case
         self.list_cases = self.case_desk.list_cases
+        self.unowned_cases = self.case_desk.unowned_cases
         self.receive_mail = self.mail_in.receive_mail
 
         self.open_or_join_case_for_call = self.tickets.open_or_join_case_for_call

@@ -3,14 +3,14 @@ pick from (an agent's own case queue, the team pool of unassigned and escalated 
 
 from __future__ import annotations
 
-from crm.domain.cases import PRIORITY_ORDER
+from crm.domain.cases import ACTIVE_STATUSES, PRIORITY_ORDER
 from crm.errors import UnknownCustomer
 from crm.phone import normalize_or_raw
 from crm.services.case_actions import CaseActions, NewCase
 from crm.services.cases import CaseService
 from crm.services.context import CrmContext, require_open_case, touch
 from crm.services.mappers import case_info
-from crm.views import CaseChanges, CaseFilter, CaseInfo, HandOpenedCase
+from crm.views import CaseChanges, CaseFilter, CaseInfo, HandOpenedCase, UnownedCase
 
 
 class CaseDeskService:
@@ -87,6 +87,29 @@ class CaseDeskService:
             info = case_info(case_)
             await uow.commit()
         return info
+
+    async def unowned_cases(self, queue: str, limit: int = 50) -> list[UnownedCase]:
+        """Q3: the queue's first-line cases nobody owns, most urgent first, each with the
+        agent who last handled its contact."""
+        async with self._ctx.uow() as uow:
+            found = await uow.cases.listing(
+                statuses=[s.value for s in sorted(ACTIVE_STATUSES)],
+                priority_order=[p.value for p in PRIORITY_ORDER],
+                owner=None,
+                unassigned=True,
+                queues=[queue],
+                level=0,
+                subject=None,
+                limit=limit,
+            )
+            return [
+                UnownedCase(
+                    number=str(c.number),
+                    queue=c.queue,
+                    last_handler=await uow.calls.last_handler(c.customer_id, c.contact_number),
+                )
+                for c in found
+            ]
 
     async def list_cases(self, wanted: CaseFilter) -> list[CaseInfo]:
         """A work list, the most urgent case first, then the one waiting longest."""

@@ -65,6 +65,22 @@ class CallRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def last_handler(self, customer_id: int | None, number: str | None) -> str | None:
+        """Q3's "smart" step: the agent of the contact's latest answered call, by customer
+        or, for a caller no customer holds, by number."""
+        if customer_id is not None:
+            contact = Call.customer_id == customer_id
+        elif number is not None:
+            contact = Call.remote_number == number
+        else:
+            return None
+        return await self.session.scalar(
+            select(Call.agent_id)
+            .where(contact, Call.agent_id.is_not(None), Call.answered_at.is_not(None))
+            .order_by(Call.answered_at.desc())
+            .limit(1)
+        )
+
     # The journal's write path is Core on plain dicts: a batch of hundreds of rows costs a
     # few statements instead of an ORM flush per row.
     async def rows_by_call_id(self, call_ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -4,6 +4,8 @@ escalation reads."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -13,8 +15,13 @@ import pytest
 
 from acd.bootstrap import Server
 from acd.config import Settings
-from crm.views import NewCustomer
+from acd.telephony.case_assigner import CaseAssigned
+from crm.domain.assignment import AssignmentStep
+from crm.domain.journal import Direction
+from crm.views import CallRecord, NewCustomer
 from tests.support.accounts import Accounts, problem
+from tests.support.server import ready
+from tests.support.waiting import next_event
 
 
 @pytest.fixture
@@ -212,3 +219,51 @@ async def test_a_customers_mail_reply_reopens_the_case_on_the_desk(
     assert [(f["kind"], f["author"]) for f in details["follow_ups"]] == [
         ("mail_in", "ines@example.org")
     ]
+
+
+async def test_a_case_nobody_owns_goes_to_the_contacts_last_agent_else_the_least_loaded(
+    server: Server,
+    accounts: Accounts,
+    events: asyncio.Queue[Any],
+    sup: aiohttp.ClientSession,
+) -> None:  # Q3, S2
+    crm = server.crm
+    zoe = await crm.create_customer(NewCustomer(first_name="Zoé", phones=["0615000001"]))
+    # Anna (2001, support secondary) answered Zoé's last call.
+    answered = datetime.now(UTC) - timedelta(days=2)
+    await crm.record_call(
+        CallRecord(
+            "zoe-call",
+            direction=Direction.INBOUND,
+            caller_number="0615000001",
+            queue="support",
+            agent_id="2001",
+            started_at=answered,
+            answered_at=answered,
+            customer_id=zoe.id,
+        )
+    )
+    await ready(server, "2001", "2002")
+
+    smart = await _open(sup, accounts, title="Zoé again", queue="support", customer_id=zoe.id)
+    assert smart["owner_agent_id"] is None  # in the pool until the assignment picks it
+    got = await next_event(events, CaseAssigned, lambda e: e.case_number == smart["number"])
+    assert (got.agent_id, got.step) == ("2001", AssignmentStep.SMART)
+    # Anna now owns one case and Ben none: the least loaded takes a case with no history.
+    fresh = await _open(sup, accounts, title="New caller", queue="support")
+    got = await next_event(events, CaseAssigned, lambda e: e.case_number == fresh["number"])
+    assert (got.agent_id, got.step) == ("2002", AssignmentStep.WORKLOAD)
+
+    async with sup.get(accounts.url(f"/api/v1/cases/{smart['number']}")) as r:
+        details = await _json(r)
+    assert details["case"]["owner_agent_id"] == "2001"
+    assert ("owner", "2001", "assignment:smart") in [
+        (a["field"], a["new_value"], a["actor"]) for a in details["audit"]
+    ]
+
+    # Only the backup queue's team takes its cases: Cleo (2003), once she logs in.
+    backup = await _open(sup, accounts, title="Backup line", queue="backup")
+    await ready(server, "2003")
+    got = await next_event(events, CaseAssigned, lambda e: e.case_number == backup["number"])
+    assert got.agent_id == "2003"
+    assert await _numbers(sup, accounts, owner="none") == []

@@ -216,6 +216,7 @@ class TaskInfo:
     kind: str
     title: str
     assignee: str
+    created_by: str  # who booked it: the assignee, or a colleague booking for them (P1)
     due_at: dt.datetime
     reminder_at: dt.datetime | None
     reminder_sent_at: dt.datetime | None

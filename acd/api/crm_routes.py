@@ -18,6 +18,7 @@ from acd.api.contract import (
     SIGNED_IN,
     SUPERVISOR,
     TASK,
+    agent_teams,
     endpoint,
     parsed_body,
     parsed_path,
@@ -46,6 +47,7 @@ from acd.api.schemas import (
 )
 from acd.centre import intake_scripts
 from acd.telephony.case_assigner import AVAILABLE, CasesChanged
+from crm.accounts import Principal
 from crm.domain.escalation import AgentCandidate
 from crm.errors import UnknownIntakeScript
 from crm.intake import IntakeScript
@@ -190,12 +192,27 @@ async def escalate(request: web.Request) -> web.Response:
 # --- tasks (C1) -------------------------------------------------------------------------
 
 
+async def _books_for_owner(request: web.Request, principal: Principal, body: NewTaskBody) -> bool:
+    """P1: an agent books for the owner of a case they may see."""
+    if body.case_number is None or principal.agent_id is None:
+        return False
+    case = await request.app[CRM].get_case(body.case_number)
+    teams = agent_teams(request, principal.agent_id)
+    return case.owner_agent_id == body.assignee and access.may_see_case(
+        principal, case.owner_agent_id, case.queue, teams
+    )
+
+
 @endpoint(SIGNED_IN, body=NewTaskBody, status=201)
 async def create_task(request: web.Request) -> web.Response:
-    """C1: a task (call back, mail, meeting) for an agent; agents create their own only."""
+    """C1: a task (call back, mail, meeting) for an agent. Agents book for themselves, or
+    for the owner of a case they may see (P1: the owner is on a call or paused)."""
     body = parsed_body(request, NewTaskBody)
-    if not access.may_act_for_agent(principal_of(request), body.assignee):
-        raise ApiProblem(403, "forbidden", "agents create tasks for themselves only")
+    principal = principal_of(request)
+    if not access.may_act_for_agent(principal, body.assignee) and not await _books_for_owner(
+        request, principal, body
+    ):
+        raise ApiProblem(403, "forbidden", "agents book for themselves or for a case's owner")
     _require_agent(request, body.assignee)
     task = await request.app[CRM].create_task(
         actor=_actor(request),

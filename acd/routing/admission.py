@@ -17,6 +17,11 @@ from .timers import TimerKind
 
 S = AgentState
 
+# P1, P5: a caller whose case owner or follow-up author is on a call or paused is served
+# at once by whoever answers, who books the call-back for them; only the caller's last
+# agent (S9) is waited for.
+SERVED_AT_ONCE = frozenset({"owner", "follow_up"})
+
 
 class Admission(Offers):
     def _enter_queue(
@@ -41,8 +46,8 @@ class Admission(Offers):
             if preferred.available_slot is not None:
                 self._offer(call, preferred, OfferVia.AFFINITY, out)
                 return
-            if spec.affinity_timeout > 0:
-                # Busy or paused: keep the call for them a while (S9, P1, P5).
+            if spec.affinity_timeout > 0 and call.preferred_reason not in SERVED_AT_ONCE:
+                # Busy or paused: keep the call for its last agent a while (S9).
                 call.status = CallStatus.HELD
                 slot: Slot[Call] = Slot(call)
                 call.slot = slot

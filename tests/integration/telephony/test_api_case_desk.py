@@ -267,3 +267,32 @@ async def test_a_case_nobody_owns_goes_to_the_contacts_last_agent_else_the_least
     got = await next_event(events, CaseAssigned, lambda e: e.case_number == backup["number"])
     assert got.agent_id == "2003"
     assert await _numbers(sup, accounts, owner="none") == []
+
+
+async def test_an_agent_books_a_call_back_for_a_case_owner_who_is_busy(
+    server: Server,
+    accounts: Accounts,
+    ben: aiohttp.ClientSession,
+    cleo: aiohttp.ClientSession,
+) -> None:  # P1, C1
+    anna = await accounts.client("anna")
+    case = await _open(ben, accounts, title="Quote for 12 seats", queue="support")
+    due = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    booking = {"assignee": "2002", "kind": "call", "title": "Call back about the quote"}
+    booking |= {"due_at": due, "case_number": case["number"]}
+    async with anna.post(accounts.url("/api/v1/tasks"), json=booking) as r:
+        booked = await _json(r, 201)
+    assert (booked["assignee"], booked["created_by"]) == ("2002", "2001")
+    async with ben.get(accounts.url("/api/v1/agents/2002/tasks")) as r:
+        assert [t["id"] for t in await _json(r)] == [booked["id"]]
+
+    refused = [
+        (anna, {**booking, "assignee": "2004"}),  # not the case's owner
+        (anna, {**booking, "case_number": None}),  # for someone else, with no case
+        (cleo, booking),  # not her team's case
+    ]
+    for client, body in refused:
+        async with client.post(accounts.url("/api/v1/tasks"), json=body) as r:
+            await problem(r, 403, "forbidden")
+    async with ben.get(accounts.url("/api/v1/agents/2002/tasks")) as r:
+        assert len(await _json(r)) == 1

@@ -58,16 +58,36 @@ def test_call_waits_for_a_busy_preferred_agent_and_is_offered_when_they_are_read
     assert offers(out) == [("c1", "ann")]
 
 
-def test_held_call_falls_back_to_the_pool_after_the_affinity_timeout():  # S9 P1
+def test_held_call_falls_back_to_the_pool_after_the_affinity_timeout():  # S9
     r = three()
     login(r, "ann")
     r.handle(AgentPaused("ann", "lunch", at=1.0))
     login(r, "bob", at=2.0)
-    r.handle(CallQueued("c1", "sales", preferred_agent="ann", preferred_reason="owner", at=3.0))
+    r.handle(
+        CallQueued("c1", "sales", preferred_agent="ann", preferred_reason="last_agent", at=3.0)
+    )
     assert r.next_deadline() == 23.0
     assert offers(r.handle(Tick(at=22.9))) == []
     out = r.handle(Tick(at=23.0))
     assert offers(out) == [("c1", "bob")] and out[-1].via is OfferVia.QUEUE
+
+
+def test_a_busy_or_paused_owner_or_follow_up_author_is_not_waited_for():  # P1 P5
+    for reason in ("owner", "follow_up"):
+        r = three()
+        login(r, "ann")
+        r.handle(AgentPaused("ann", "lunch", at=1.0))
+        login(r, "bob", at=2.0)
+        out = r.handle(
+            CallQueued("c1", "sales", preferred_agent="ann", preferred_reason=reason, at=3.0)
+        )
+        assert offers(out) == [("c1", "bob")] and out[-1].via is OfferVia.QUEUE, reason
+        login(r, "cat", at=4.0)
+        busy(r, "cat", "c2", at=5.0)
+        out = r.handle(
+            CallQueued("c3", "sales", preferred_agent="cat", preferred_reason=reason, at=6.0)
+        )
+        assert offers(out) == [] and r.call("c3").status is CallStatus.WAITING, reason
 
 
 def test_logged_out_preferred_agent_falls_back_at_once():  # P1 P5

@@ -173,6 +173,9 @@ class InboundFlow(OfferFlow):
         return agent_id
 
     async def on_channel_hung_up(self, event: ami.ChannelHungUp) -> None:
+        if self._deferred:  # a caller held back during a channel list left meanwhile
+            uniqueid = event.ids.uniqueid
+            self._deferred = [e for e in self._deferred if e.ids.uniqueid != uniqueid]
         leg = self._legs.get(event.ids.uniqueid)
         if leg is not None:
             await self._leg_gone(leg)

@@ -64,6 +64,20 @@ async def test_found_callers_go_first_by_time_queued_and_one_parking_meanwhile_a
     assert "PJSIP/trunk-earlier" not in {h["Channel"] for h in setvars}
 
 
+async def test_a_caller_held_back_during_the_list_who_hangs_up_is_not_queued() -> None:
+    r = await rig()
+    r.service.submit(AmiLink.Up())
+    await r.settled()
+    [listing] = r.ami.named("Status")
+    ids = ami.ChannelIds("PJSIP/trunk-gone", "gone", "gone")
+    r.service.submit(ami.CallerWaiting(ids=ids, queue="support"))
+    r.service.submit(ami.ChannelHungUp(ids=ids))
+    listing.reply.set_result([{"Response": "Success"}, {"Event": "StatusComplete"}])
+    await r.settled()
+    assert r.service.router.calls() == []
+    assert r.service.calls == {}
+
+
 async def test_a_list_asterisk_does_not_answer_lets_the_held_back_caller_through() -> None:
     r = await rig()
     r.service.submit(AmiLink.Up())

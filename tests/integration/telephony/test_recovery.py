@@ -15,7 +15,12 @@ from acd.ami import actions
 from acd.ami import events as ami
 from acd.bootstrap import Server, start_server
 from acd.config import Settings
-from acd.telephony.events import CallConnected, CallOffered, CallQueuedEvent
+from acd.telephony.events import (
+    CallConnected,
+    CallEnded,
+    CallOffered,
+    CallQueuedEvent,
+)
 from crm.db.migrate import upgrade_async
 from tests.support.accounts import Accounts
 from tests.support.faults.tcp_proxy import CuttableProxy
@@ -157,6 +162,13 @@ async def test_a_call_in_progress_when_the_server_dies_keeps_its_agent_on_call(
             await switchboard.call(SUPPORT_DID, "0611000104")
             connected = await next_event(events, CallConnected)
             assert connected.agent_id == "2001"
+            # The call taken up ends as any other: journaled answered, Ben in wrap-up.
+            caller = server.telephony.calls[talking.call_id].ids
+            assert caller is not None
+            await switchboard.hangup(caller.channel)
+            ended = await next_event(events, CallEnded, lambda e: e.uniqueid == talking.call_id)
+            assert (ended.outcome, ended.agent_id) == ("answered", "2002")
+            assert server.telephony.router.agent("2002").state.value == "wrap_up"
 
 
 @pytest.fixture

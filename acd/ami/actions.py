@@ -67,8 +67,10 @@ def originate(
     channel_id: str,
     other_channel_id: str,
     caller_id: str | None = None,
+    variable: tuple[str, str] | None = None,
 ) -> Action:
-    """An asynchronous Originate of `channel` running `application(data)` once answered."""
+    """An asynchronous Originate of `channel` running `application(data)` once answered,
+    with one channel `variable` (name, value) set on the originated channel."""
     if application not in ORIGINATE_APPLICATIONS:
         raise UnsafeAction(f"Application: {application!r} may not be originated")
     return _action(
@@ -82,8 +84,16 @@ def originate(
             "Async": "true",
             "ChannelId": channel_id,
             "OtherChannelId": other_channel_id,
+            "Variable": _assignment(*variable) if variable is not None else None,
         },
     )
+
+
+def _assignment(name: str, value: str) -> str:
+    # Originate splits its Variable header on commas: one more would set a second one.
+    if not name.isidentifier() or "," in value:
+        raise UnsafeAction(f"Variable: {name!r} = {value!r} is not one assignment")
+    return f"{name}={value}"
 
 
 def redirect(channel: str, context: str, exten: str = "s", priority: int = 1) -> Action:
@@ -101,8 +111,12 @@ def setvar(variable: str, value: str, channel: str | None = None) -> Action:
     return _action("Setvar", {"Channel": channel, "Variable": variable, "Value": value})
 
 
-def core_show_channels() -> Action:
-    return Action("CoreShowChannels")
+def status(variables: tuple[str, ...]) -> Action:
+    """Every channel's status, with the channel variables named in `variables`."""
+    for name in variables:
+        if not name.isidentifier():
+            raise UnsafeAction(f"Variables: {name!r} is not a variable name")
+    return _action("Status", {"Variables": ",".join(variables)})
 
 
 def ping() -> Action:

@@ -284,7 +284,11 @@ class AmiClient:
                 await self.send(actions.ping(), timeout=self._ping_timeout)
             except AmiError as exc:
                 log.warning("ami_ping_failed", error=str(exc))
-                protocol = self._manager.protocol
-                if protocol is not None and protocol.transport is not None:
-                    # Dropping the transport makes panoramisk reconnect.
-                    protocol.transport.abort()
+                self.drop_link()
+
+    def drop_link(self) -> None:
+        """Abort the socket at once, unsent actions with it, as a dead process's would
+        be; panoramisk then reconnects."""
+        protocol = self._manager.protocol
+        if protocol is not None and protocol.transport is not None:
+            protocol.transport.abort()

@@ -195,12 +195,10 @@ def translate(message: Mapping[str, Any]) -> Any:
     return translator(message) if translator is not None else None
 
 
-# Every event the server reads: the translated ones, and the list CoreShowChannels
-# answers with after a reconnect. The client asks Asterisk for these alone (an
-# unfiltered session gets ~96 events per call, mostly VarSet and Newexten).
-SUBSCRIBED_EVENTS: frozenset[str] = frozenset(
-    {*TRANSLATORS, "CoreShowChannel", "CoreShowChannelsComplete"}
-)
+# Every event the server reads: the translated ones, and the channel list Status answers
+# with at every login. The client asks Asterisk for these alone (an unfiltered session
+# gets ~96 events per call, mostly VarSet and Newexten).
+SUBSCRIBED_EVENTS: frozenset[str] = frozenset({*TRANSLATORS, "Status", "StatusComplete"})
 
 
 # --- replies to the actions the server sends ------------------------------------------
@@ -218,7 +216,128 @@ def originate_outcome(reply: Any) -> tuple[bool, int]:
     return final.get("Response") == "Success", code
 
 
-def live_uniqueids(reply: Any) -> set[str]:
-    """The uniqueids of the channels CoreShowChannels listed."""
+# --- the channels Asterisk holds, listed at every login (AMI Status) -------------------
+
+# The channel variables the server sets, read back by a later process (docs/operations.md):
+# on a caller's channel when it is queued, and on an agent's leg when it is rung.
+QUEUE_VARIABLE = "ACD_QUEUE"
+QUEUED_AT_VARIABLE = "ACD_QUEUED_AT"  # Unix time, in seconds
+PRIORITY_VARIABLE = "ACD_PRIORITY"
+PREFERRED_AGENT_VARIABLE = "ACD_PREFERRED_AGENT"
+PREFERRED_REASON_VARIABLE = "ACD_PREFERRED_REASON"
+DID_VARIABLE = "ACD_DID"  # set by the inbound dialplan
+AGENT_VARIABLE = "ACD_AGENT"
+LISTED_VARIABLES = (
+    QUEUE_VARIABLE,
+    QUEUED_AT_VARIABLE,
+    PRIORITY_VARIABLE,
+    PREFERRED_AGENT_VARIABLE,
+    PREFERRED_REASON_VARIABLE,
+    DID_VARIABLE,
+    AGENT_VARIABLE,
+)
+# Asterisk's placeholders for a caller id it does not have, and for an unset variable.
+_NO_CALLER_ID = "<unknown>"
+_UNSET = "(null)"
+# A priority beyond this would outweigh any wait (a level is worth `aging_interval`).
+MAX_PRIORITY = 1000
+# Unix times the server could have written: after 2001, before 2286.
+_EPOCH_BOUNDS = (1e9, 1e10)
+
+
+@dataclass(slots=True)
+class ListedChannel:
+    """One channel of Asterisk's list, with the variables the server set on it ("" when
+    unset); `queued_at` is None when unset."""
+
+    ids: ChannelIds
+    context: str
+    bridge_id: str
+    caller_number: str
+    queue: str
+    queued_at: float | None
+    priority: int
+    preferred_agent: str
+    preferred_reason: str
+    did: str
+    agent: str
+
+
+def _variables(message: Mapping[str, Any]) -> dict[str, str]:
+    """The `Variable: NAME=value` lines of a Status event, each a bounded str."""
+    raw = message.get("Variable")
+    lines = raw if isinstance(raw, list) else [] if raw is None else [raw]
+    found: dict[str, str] = {}
+    for line in lines:
+        name, _, value = _text({"Variable": line}, "Variable").partition("=")
+        if name in LISTED_VARIABLES and value != _UNSET:
+            found.setdefault(name, value)
+    return found
+
+
+def _queued_at(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise MalformedEvent(f"{QUEUED_AT_VARIABLE} is not a time") from None
+    if not _EPOCH_BOUNDS[0] < value < _EPOCH_BOUNDS[1]:
+        raise MalformedEvent(f"{QUEUED_AT_VARIABLE} is out of range")
+    return value
+
+
+def _priority(text: str) -> int:
+    if not text:
+        return 0
+    digits = text.removeprefix("-")
+    if not digits.isdigit() or len(digits) > 4 or int(digits) > MAX_PRIORITY:
+        raise MalformedEvent(f"{PRIORITY_VARIABLE} is not a small number")
+    return int(text)
+
+
+def listed_channel(message: Mapping[str, Any]) -> ListedChannel:
+    """One Status event as bounded fields; raises MalformedEvent as `translate` does."""
+    variables = _variables(message)
+    caller = _text(message, "CallerIDNum")
+    return ListedChannel(
+        ids=_ids(message),
+        context=_text(message, "Context"),
+        bridge_id=_text(message, "BridgeID"),
+        caller_number="" if caller == _NO_CALLER_ID else caller,
+        queue=variables.get(QUEUE_VARIABLE, ""),
+        queued_at=_queued_at(variables.get(QUEUED_AT_VARIABLE, "")),
+        priority=_priority(variables.get(PRIORITY_VARIABLE, "")),
+        preferred_agent=variables.get(PREFERRED_AGENT_VARIABLE, ""),
+        preferred_reason=variables.get(PREFERRED_REASON_VARIABLE, ""),
+        did=variables.get(DID_VARIABLE, ""),
+        agent=variables.get(AGENT_VARIABLE, ""),
+    )
+
+
+@dataclass(slots=True)
+class ChannelList:
+    """Asterisk's answer to Status: the channels that fit, and how many did not."""
+
+    channels: list[ListedChannel]
+    refused: int
+
+    @property
+    def uniqueids(self) -> set[str]:
+        return {c.ids.uniqueid for c in self.channels}
+
+
+def channel_list(reply: Any) -> ChannelList:
+    """The channels a Status reply lists. A channel whose fields do not fit is left out
+    and counted: it is not one the server can take up."""
     messages = reply if isinstance(reply, list) else []
-    return {m.get("Uniqueid") for m in messages if m.get("Event") == "CoreShowChannel"}
+    channels: list[ListedChannel] = []
+    refused = 0
+    for message in messages:
+        if message.get("Event") != "Status":
+            continue
+        try:
+            channels.append(listed_channel(message))
+        except MalformedEvent:
+            refused += 1
+    return ChannelList(channels, refused)

@@ -43,7 +43,7 @@ BANNER = b"Asterisk Call Manager/"
 # server reads are 350 bytes on average and 535 at most in tests/data/ami.
 DEFAULT_MAX_FRAME_BYTES = 1 << 20
 # Headers Asterisk repeats on purpose; every other header keeps its first value.
-REPEATABLE_HEADERS = frozenset({"output", "chanvariable"})
+REPEATABLE_HEADERS = frozenset({"output", "chanvariable", "variable"})
 # What panoramisk's own parser treats as a reply with a body after the headers.
 _HAS_BODY = ("Response: Follows", "Response: Fail")
 # Headers panoramisk unquotes (AGI results).
@@ -86,8 +86,8 @@ def parse_frame(text: str) -> Message | None:
     panoramisk turns it into a list, which breaks every consumer expecting a str; here
     the first value is kept. Asterisk writes the headers it owns (the channel's
     snapshot) before those a dialplan `UserEvent` adds (as in tests/data/ami), so the
-    first value is Asterisk's own. Only `REPEATABLE_HEADERS` (Command output lines, channel variables)
-    become lists, as in panoramisk.
+    first value is Asterisk's own. Only `REPEATABLE_HEADERS` (Command output lines,
+    channel variables, a Status event's variables) become lists, as in panoramisk.
     """
     lines = text.strip().split("\r\n")
     content = ""

@@ -25,7 +25,13 @@ SERVED_AT_ONCE = frozenset({"owner", "follow_up"})
 
 class Admission(Offers):
     def _enter_queue(
-        self, call: Call, q: QueueRuntime, out: list[Decision], *, affinity: bool
+        self,
+        call: Call,
+        q: QueueRuntime,
+        out: list[Decision],
+        *,
+        affinity: bool,
+        entered_at: float | None = None,
     ) -> None:
         spec = q.spec
         if (
@@ -36,9 +42,11 @@ class Admission(Offers):
             # Full: the call passes straight through (D9); validation forbids loops.
             out.append(CallLeftQueue(call.call_id, q.name, CallOutcome.OVERFLOWED, 0.0))
             out.append(CallOverflowed(call.call_id, q.name, spec.overflow_to, "max_length"))
-            self._enter_queue(call, self._queues[spec.overflow_to], out, affinity=affinity)
+            self._enter_queue(
+                call, self._queues[spec.overflow_to], out, affinity=affinity, entered_at=entered_at
+            )
             return
-        self._join(call, q)
+        self._join(call, q, entered_at)
         preferred = (
             self._agents.get(call.preferred_agent) if affinity and call.preferred_agent else None
         )
@@ -59,16 +67,19 @@ class Admission(Offers):
                 return
         self._place(call, out)
 
-    def _join(self, call: Call, q: QueueRuntime) -> None:
-        """Make `call` a member of `q` at step 0 with its timers (no matching)."""
+    def _join(self, call: Call, q: QueueRuntime, entered_at: float | None = None) -> None:
+        """Make `call` a member of `q` at step 0 with its timers (no matching), as if it
+        had entered at `entered_at` (default now): a maximum wait already past falls due
+        at the next tick."""
+        entered = self._now if entered_at is None else entered_at
         call.queue = q
         q.calls[call.call_id] = call
-        call.queue_entered_at = self._now
+        call.queue_entered_at = entered
         call.key = q.call_key(call)
         call.pending_overflow = None
         if q.spec.max_wait is not None:
             call.max_wait_timer = self._timers.start(
-                self._now + q.spec.max_wait, TimerKind.MAX_WAIT, call
+                entered + q.spec.max_wait, TimerKind.MAX_WAIT, call
             )
         self._enter_step(call, 0)
 

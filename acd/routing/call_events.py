@@ -10,6 +10,7 @@ from .events import (
     CallAbandoned,
     CallEnded,
     CallQueued,
+    CallResumed,
     OfferAnswered,
     OfferFailed,
     TransferCall,
@@ -26,6 +27,7 @@ class CallEvents(Flow):
         if ev.call_id in self._calls:
             raise DuplicateCall(f"call {ev.call_id!r} is already known")
         q = self._queue(ev.queue)
+        queued_at = self._now - max(0.0, ev.waited)
         self._call_seq += 1
         call = Call(
             ev.call_id,
@@ -34,11 +36,27 @@ class CallEvents(Flow):
             ev.preferred_agent,
             ev.preferred_reason,
             ev.caller,
-            self._now,
+            queued_at,
             self._call_seq,
         )
         self._calls[call.call_id] = call
-        self._enter_queue(call, q, out, affinity=True)
+        self._enter_queue(call, q, out, affinity=True, entered_at=queued_at)
+
+    def _on_call_resumed(self, ev: CallResumed, out: list[Decision]) -> None:
+        if ev.call_id in self._calls:
+            raise DuplicateCall(f"call {ev.call_id!r} is already known")
+        q = self._queue(ev.queue)
+        agent = self._agent(ev.agent_id)
+        if agent.call is not None:
+            raise AgentNotReady(f"agent {agent.agent_id!r} already holds a call")
+        self._call_seq += 1
+        call = Call(ev.call_id, q, ev.priority, None, None, ev.caller, self._now, self._call_seq)
+        self._calls[call.call_id] = call
+        # Whatever state the agent was put back in, the phone says they are talking.
+        self._move_agent(agent, S.ON_CALL, "resumed", out)
+        agent.call = call
+        call.agent = agent
+        call.status = CallStatus.CONNECTED
 
     def _on_offer_answered(self, ev: OfferAnswered, out: list[Decision]) -> None:
         call, agent = self._offer_of(ev.call_id, ev.agent_id)

@@ -98,7 +98,9 @@ class AgentDeviceFree:
 
 @dataclass(frozen=True, slots=True)
 class CallQueued:
-    """A caller entered a queue. `preferred_agent` asks for affinity (S9, P1, P5)."""
+    """A caller entered a queue. `preferred_agent` asks for affinity (S9, P1, P5).
+    `waited` is how long the caller already waited before the core heard of them (a
+    caller found waiting after a restart): they keep their place and their wait."""
 
     call_id: str
     queue: str
@@ -106,6 +108,21 @@ class CallQueued:
     priority: int = 0
     preferred_agent: str | None = None
     preferred_reason: str | None = None  # e.g. "follow_up", "owner", "last_agent"
+    caller: str | None = None
+    waited: float = 0.0
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallResumed:
+    """A call already connected to an agent, found after a restart: the agent is on it,
+    and it ends as any connected call does (`CallEnded`, then wrap-up)."""
+
+    call_id: str
+    queue: str
+    agent_id: str
+    _: KW_ONLY
+    priority: int = 0
     caller: str | None = None
     at: float
 
@@ -217,6 +234,7 @@ Event = (
     | AgentDeviceBusy
     | AgentDeviceFree
     | CallQueued
+    | CallResumed
     | OfferAnswered
     | OfferFailed
     | CallAbandoned

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 
 from acd import routing
+from acd.ami import actions
 from acd.ami import events as ami
 from acd.telephony.callback import CallbackDue
 from acd.telephony.calls import LiveCall, Phase
@@ -93,6 +95,10 @@ class InboundFlow(OfferFlow):
             call.outcome = "closed_hours"
 
     async def on_caller_waiting(self, event: ami.CallerWaiting) -> None:
+        if self._listing:
+            # Asterisk's channel list, on its way, may hold this caller: after it.
+            self._deferred.append(event)
+            return
         call = self.calls.get(event.ids.uniqueid)
         if call is None:  # parked before this server knew it (restart): adopt it
             call = LiveCall(
@@ -107,11 +113,17 @@ class InboundFlow(OfferFlow):
             return
         call.ids = event.ids
         call.queue = call.queue or event.queue
+        self._queue_call(call, self._clock(), remember=True)
+
+    def _queue_call(self, call: LiveCall, enqueued_at: datetime, *, remember: bool) -> None:
+        """Hand a parked caller to the core, as queued at `enqueued_at`; `remember` sets on
+        the channel what a later process needs to take the caller up again."""
         if call.queue not in self._centre.queues:
             log.warning("unknown_queue", queue=call.queue, call_id=call.call_id)
             return
         call.phase = Phase.WAITING
-        call.enqueued_at = self._clock()
+        call.enqueued_at = enqueued_at
+        waited = max(0.0, (self._clock() - enqueued_at).total_seconds())
         preferred = self._preferred_agent(call)
         self._handle(
             routing.CallQueued(
@@ -121,15 +133,34 @@ class InboundFlow(OfferFlow):
                 preferred_agent=preferred,
                 preferred_reason=call.preferred_reason if preferred else None,
                 caller=call.caller_number or None,
+                waited=waited,
                 at=self._now(),
             )
         )
         self._bus.publish(CallQueuedEvent(call.call_id, call.queue, call.priority, preferred))
+        if remember:  # after the core's offer: the agent's phone rings first
+            self._remember_on_channel(call)
         callback_after = self._centre.queues[call.queue].callback_after
         if callback_after is not None:
             asyncio.get_running_loop().call_later(
-                callback_after, self.submit, CallbackDue(call.call_id)
+                max(0.0, callback_after - waited), self.submit, CallbackDue(call.call_id)
             )
+
+    def _remember_on_channel(self, call: LiveCall) -> None:
+        """The caller's queue is on the channel already (the IVR set ACD_QUEUE); set when
+        they were queued, and their priority and preferred agent when they have one."""
+        assert call.ids is not None and call.enqueued_at is not None
+        values = {ami.QUEUED_AT_VARIABLE: f"{call.enqueued_at.timestamp():.3f}"}
+        if call.priority:
+            values[ami.PRIORITY_VARIABLE] = str(call.priority)
+        if call.preferred_agent and call.preferred_reason:
+            values[ami.PREFERRED_AGENT_VARIABLE] = call.preferred_agent
+            values[ami.PREFERRED_REASON_VARIABLE] = call.preferred_reason
+        for name, value in values.items():
+            try:
+                self._send_apart(actions.setvar(name, value, call.ids.channel))
+            except actions.UnsafeAction as exc:
+                log.warning("channel_variable_refused", variable=name, error=str(exc))
 
     def _preferred_agent(self, call: LiveCall) -> str | None:
         agent_id = call.preferred_agent
@@ -142,6 +173,9 @@ class InboundFlow(OfferFlow):
         return agent_id
 
     async def on_channel_hung_up(self, event: ami.ChannelHungUp) -> None:
+        if self._deferred:  # a caller held back during a channel list left meanwhile
+            uniqueid = event.ids.uniqueid
+            self._deferred = [e for e in self._deferred if e.ids.uniqueid != uniqueid]
         leg = self._legs.get(event.ids.uniqueid)
         if leg is not None:
             await self._leg_gone(leg)

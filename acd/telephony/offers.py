@@ -75,6 +75,11 @@ class OfferFlow(Writer):
             call.queue = decision.to_queue
             call.overflowed = True
             call.ivr_path.append(f"overflow:{decision.to_queue}")
+            if call.ids is not None and call.phase == Phase.WAITING:
+                # A later process finds the caller in the queue they are in now.
+                self._send_apart(
+                    actions.setvar(ami.QUEUE_VARIABLE, decision.to_queue, call.ids.channel)
+                )
         self._bus.publish(
             CallOverflowedEvent(
                 decision.call_id, decision.from_queue, decision.to_queue, decision.reason
@@ -160,6 +165,8 @@ class OfferFlow(Writer):
                 channel_id=leg.leg_id,
                 # Local channels take a second id; the two must not prefix each other.
                 other_channel_id=leg.leg_id[::-1],
+                # Whose phone this is, for a later process that finds the leg bridged.
+                variable=(ami.AGENT_VARIABLE, leg.agent_id),
             )
             reply = self._send(action, timeout=ring_timeout + 5)
         except (AmiError, actions.UnsafeAction) as exc:

@@ -67,15 +67,6 @@ class Tick:
     """A timer of the routing core is due."""
 
 
-@dataclass(frozen=True)
-class ChannelsListed:
-    """Asterisk's channels after a reconnect, and the calls and legs known when asked."""
-
-    alive: set[str]
-    calls: frozenset[str]
-    legs: frozenset[str]
-
-
 def new_id() -> str:
     return "acd-" + uuid.uuid4().hex
 
@@ -117,11 +108,19 @@ class Writer:
         self._actions: set[asyncio.Task[Any]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
-        self._ever_connected = False
+        # From each login until Asterisk's channel list is read (acd.telephony.recovery):
+        # callers parking meanwhile are queued after the callers found in that list.
+        self._listing = False
+        self._deferred: list[ami.CallerWaiting] = []
         self._agents_by_device = {self.agent_dial(a): a for a in centre.agents}
         # For the journal's wrap-up time: each agent's last call and wrap-up start.
         self._last_call: dict[str, str] = {}
         self._wrap_up_started: dict[str, float] = {}
+
+    @property
+    def reading_channels(self) -> bool:
+        """Between an AMI login and the handling of the channel list it asked for."""
+        return self._listing
 
     # --- the inbox ----------------------------------------------------------------------
 
@@ -266,51 +265,11 @@ class Writer:
         if self.fastagi_url:
             # The dialplan reaches the IVR wherever this server listens.
             self._send_apart(actions.setvar("ACD_AGI", self.fastagi_url))
-        if self._ever_connected:
-            self._resync()
-        self._ever_connected = True
+        self._list_channels()
 
     async def on_ami_link_lost(self, _: AmiLink.Down | AmiLink.LoginRefused) -> None:
-        """Nothing to do: panoramisk reconnects, and the resync on `AmiLink.Up` catches up."""
-
-    def _resync(self) -> None:
-        """After a reconnect: list Asterisk's channels (see `on_channels_listed`)."""
-        known = frozenset(self.calls), frozenset(self._legs)
-        try:
-            reply = self._send(actions.core_show_channels(), timeout=10)
-        except AmiError as exc:
-            log.warning("resync_failed", error=str(exc))
-            return
-
-        async def listed() -> None:
-            try:
-                alive = ami.live_uniqueids(await reply)
-            except AmiError as exc:
-                log.warning("resync_failed", error=str(exc))
-                return
-            self.submit(ChannelsListed(alive, *known))
-
-        self._spawn(listed())
-
-    async def on_channels_listed(self, event: ChannelsListed) -> None:
-        """Calls whose channel vanished while the link was down ended unseen. Only those
-        known when Asterisk was asked are judged: a later one was not in its list."""
-        for call_id in event.calls:
-            call = self.calls.get(call_id)
-            if (
-                call is not None
-                and call.direction == "inbound"
-                and call.phase != Phase.CALLBACK
-                and call_id not in event.alive
-            ):
-                log.info("resync_call_gone", call_id=call_id)
-                await self.on_channel_hung_up(
-                    ami.ChannelHungUp(ids=call.ids or ami.ChannelIds("", call_id, call_id))
-                )
-        for leg_id in event.legs:
-            leg = self._legs.get(leg_id)
-            if leg is not None and leg.answered and leg_id not in event.alive:
-                await self._leg_gone(leg)
+        """Nothing to do: panoramisk reconnects, and the list read on `AmiLink.Up` catches
+        up."""
 
     # --- shared by every stage ----------------------------------------------------------
 
@@ -347,6 +306,10 @@ class Writer:
         """An agent leg's channel ended (acd.telephony.offers)."""
         raise NotImplementedError
 
+    def _list_channels(self) -> None:
+        """Ask Asterisk for its channels at a login (acd.telephony.recovery)."""
+        raise NotImplementedError
+
 
 async def _logged(name: str, reply: Awaitable[Any]) -> None:
     try:
@@ -360,5 +323,4 @@ HANDLERS: dict[type, Handler] = {
     AmiLink.Down: Writer.on_ami_link_lost,
     AmiLink.LoginRefused: Writer.on_ami_link_lost,
     Tick: Writer.on_tick,
-    ChannelsListed: Writer.on_channels_listed,
 }

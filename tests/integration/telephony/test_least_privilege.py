@@ -3,7 +3,7 @@ what would let an AMI client run commands on its host (docs/security.md).
 
 These tests speak AMI on a raw socket, so what refuses an action is Asterisk, not
 the server's own action builders. That the server's normal actions still work
-(Originate of Bridge and Dial, Redirect, Hangup, Setvar, CoreShowChannels) is what
+(Originate of Bridge and Dial, Redirect, Hangup, Setvar, Status) is what
 every other test of this folder shows.
 """
 

@@ -32,6 +32,7 @@ from crm.db.engine import Engine, create_engine, ensure_sqlite_directory
 from crm.db.monitoring import DatabaseMonitor
 from crm.db.reports import ReportRepository
 from crm.db.unit_of_work import UnitOfWorkFactory
+from crm.domain.cases import Priority
 from crm.domain.reporting import ReportRules
 from crm.identity import IdentityService
 from crm.mail.receiver import MailReceiver
@@ -93,7 +94,7 @@ async def start_server(
     ensure_sqlite_directory(settings.database_url)
     engine = create_engine(settings.database_url)
     uow_factory = UnitOfWorkFactory(engine)
-    crm = CrmService(uow_factory, clock, _crm_settings(settings))
+    crm = CrmService(uow_factory, clock, crm_settings(settings))
     reports = ReportingService(ReportRepository(engine), clock, report_settings(settings, centre))
     identity = IdentityService(
         uow_factory, clock, session_lifetime=timedelta(hours=settings.http.session_hours)
@@ -172,7 +173,7 @@ def _scheduler(
         WebhookSender(
             uow_factory,
             clock,
-            _crm_settings(settings).webhooks,
+            crm_settings(settings).webhooks,
             WebhookSettings(max_attempts=settings.webhook_max_attempts),
         ),
     )
@@ -251,10 +252,21 @@ async def _start_mail_in(settings: Settings, crm: CrmService) -> MailReceiver | 
     return receiver
 
 
-def _crm_settings(settings: Settings) -> CrmSettings:
+def crm_settings(settings: Settings) -> CrmSettings:
+    """The CRM's rule values from the server's settings (validated when they were read)."""
+    rules = settings.cases
     return CrmSettings(
         default_region=settings.default_region,
+        auto_close_after=timedelta(hours=rules.auto_close_hours),
+        join_idle_after=timedelta(days=rules.join_idle_days),
+        repeat_contact_window=timedelta(days=rules.repeat_contact_days),
+        tier_priority_boost=dict(rules.tier_priority_boost),
+        ivr_priority={path: Priority(value) for path, value in rules.ivr_priority.items()},
         max_cases_per_agent=settings.case_capacity,
+        reminder_minutes_before=rules.reminder_minutes_before,
+        send_acknowledgement=rules.send_acknowledgement,
+        csat_cooldown=timedelta(hours=rules.csat_cooldown_hours),
+        follow_up_window=timedelta(hours=rules.follow_up_hours),
         mail_from=settings.mail.from_address,
         company_name=settings.mail.company_name,
         webhooks=tuple(

@@ -172,6 +172,33 @@ class MailSettings(_Section):
     inbound_protocol: Literal["lmtp", "smtp"] = "lmtp"
 
 
+class CaseRuleSettings(_Section):
+    """The values the case rules leave open, with the domain's defaults."""
+
+    # S5: a case waiting for the customer closes after this many hours without reply.
+    auto_close_hours: float = Field(24, gt=0, le=24 * 365)
+    # Q2: a contact opens a new case once the open one is idle this many days.
+    join_idle_days: float = Field(28, gt=0, le=3650)
+    # S1: a repeat contact within this many days raises the priority.
+    repeat_contact_days: float = Field(7, ge=0, le=365)
+    # S1: customer tier -> priority steps added to "normal".
+    tier_priority_boost: dict[str, Annotated[int, Field(ge=0, le=3)]] = Field(
+        default_factory=lambda: {"gold": 1, "vip": 2}, max_length=50
+    )
+    # S1: IVR path (e.g. "menu:main>2") -> minimum priority of the case it opens.
+    ivr_priority: dict[str, Literal["low", "normal", "high", "urgent"]] = Field(
+        default_factory=dict, max_length=200
+    )
+    # P5: a follow-up contact keeps the customer with its author this many hours.
+    follow_up_hours: float = Field(3, ge=0, le=24 * 30)
+    # Q4: at most one satisfaction survey per contact within this many hours.
+    csat_cooldown_hours: float = Field(24, ge=0, le=24 * 365)
+    # Q4: send an acknowledgement when a case is created.
+    send_acknowledgement: bool = True
+    # C1: task reminders fire this many minutes before the due time, by default.
+    reminder_minutes_before: int = Field(10, ge=0, le=60 * 24 * 31)
+
+
 class WebhookSettings(_Section):
     url: str
     secret: SecretStr
@@ -205,6 +232,7 @@ class Settings(_Section):
     short_abandon_seconds: float = Field(5, ge=0)
     ami: AmiSettings = AmiSettings()
     mail: MailSettings = MailSettings()
+    cases: CaseRuleSettings = CaseRuleSettings()
     webhooks: tuple[WebhookSettings, ...] = ()
     http: HttpSettings = HttpSettings()
     fastagi: FastAgiSettings = FastAgiSettings()

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import timedelta
 from ipaddress import IPv4Network
 from pathlib import Path
 
 import pytest
 
+from acd.bootstrap import crm_settings
 from acd.centre import load_centre
 from acd.cli import main
 from acd.config import REPO_ROOT, ConfigError, load_settings
+from crm.domain.cases import Priority
 
 EXAMPLE = REPO_ROOT / "ivr-config"
 
@@ -52,6 +55,45 @@ def test_every_bad_setting_is_reported_at_once(tmp_path: Path) -> None:
         load_settings(file, env={})
     text = str(raised.value)
     assert "log_level" in text and "http.port" in text and "http.colour" in text
+
+
+def test_the_case_rule_values_are_settings_with_the_domains_defaults(tmp_path: Path) -> None:
+    # S5, Q2, S1, P5, Q4, C1
+    defaults = crm_settings(load_settings(env={}))
+    assert defaults.auto_close_after == timedelta(hours=24)
+    assert defaults.join_idle_after == timedelta(days=28)
+    assert defaults.follow_up_window == timedelta(hours=3)
+    assert defaults.csat_cooldown == timedelta(hours=24)
+    assert (defaults.max_cases_per_agent, defaults.send_acknowledgement) == (4, True)
+    file = tmp_path / "acd.toml"
+    file.write_text(
+        "[cases]\nauto_close_hours = 48\njoin_idle_days = 14\nsend_acknowledgement = false\n"
+        '[cases.ivr_priority]\n"menu:main>9" = "urgent"\n'
+    )
+    chosen = crm_settings(load_settings(file, env={"ACD_CASES_FOLLOW_UP_HOURS": "1.5"}))
+    assert chosen.auto_close_after == timedelta(hours=48)
+    assert chosen.join_idle_after == timedelta(days=14)
+    assert chosen.follow_up_window == timedelta(hours=1.5)
+    assert chosen.send_acknowledgement is False
+    assert chosen.ivr_priority == {"menu:main>9": Priority.URGENT}
+
+
+def test_a_case_rule_value_out_of_range_is_refused_at_start(tmp_path: Path) -> None:
+    file = tmp_path / "acd.toml"
+    file.write_text(
+        "[cases]\nauto_close_hours = 0\nreminder_minutes_before = -1\n"
+        '[cases.tier_priority_boost]\ngold = 9\n[cases.ivr_priority]\n"x" = "asap"\n'
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(file, env={})
+    text = str(raised.value)
+    for name in (
+        "auto_close_hours",
+        "reminder_minutes_before",
+        "tier_priority_boost",
+        "ivr_priority",
+    ):
+        assert f"cases.{name}" in text, name
 
 
 def test_the_pages_default_language_is_french_and_only_a_language_they_have() -> None:

@@ -6,7 +6,10 @@ Nothing is built at import time; tests build the same graph with other settings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,7 +21,7 @@ from acd.ami.fastagi import FastAgiServer
 from acd.api.app import HttpRunner, create_app, listen
 from acd.bus import EventBus
 from acd.centre import BusinessHours, Centre, agent_specs, intake_scripts, load_centre, queue_specs
-from acd.config import Settings
+from acd.config import DEFAULT_STATE_DIR, Settings
 from acd.metrics import Metrics
 from acd.telephony.affinity import CallerAffinity
 from acd.telephony.case_assigner import CaseAssigner
@@ -252,6 +255,18 @@ async def _start_mail_in(settings: Settings, crm: CrmService) -> MailReceiver | 
     return receiver
 
 
+def _link_secret(settings: Settings) -> str:
+    if settings.http.link_secret is not None:
+        return settings.http.link_secret.get_secret_value()
+    path = DEFAULT_STATE_DIR / "link.secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # made before, or by a process alongside
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
 def crm_settings(settings: Settings) -> CrmSettings:
     """The CRM's rule values from the server's settings (validated when they were read)."""
     rules = settings.cases
@@ -267,6 +282,8 @@ def crm_settings(settings: Settings) -> CrmSettings:
         send_acknowledgement=rules.send_acknowledgement,
         csat_cooldown=timedelta(hours=rules.csat_cooldown_hours),
         follow_up_window=timedelta(hours=rules.follow_up_hours),
+        public_url=settings.http.link_base(),
+        link_secret=_link_secret(settings),
         mail_from=settings.mail.from_address,
         company_name=settings.mail.company_name,
         webhooks=tuple(

@@ -97,6 +97,14 @@ class HttpSettings(_Section):
     session_hours: float = Field(12, gt=0, le=24 * 31)
     # Mark the session cookie Secure: set it when a TLS reverse proxy fronts the server.
     secure_cookies: bool = False
+    # Where customers reach the links in our mails (D7, Q4); empty: this server's address.
+    public_url: Annotated[str, Field(pattern=r"^(https?://[^\s/?#]{1,253}(/[^\s?#]*)?)?$")] = ""
+    # Signs those links; unset, a secret is made once in the state directory (link.secret).
+    # Every node of a centre must use the same one.
+    link_secret: SecretStr | None = None
+
+    def link_base(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     _comma_separated = field_validator("allowed_hosts", mode="before")(_comma_separated_list)
 

@@ -49,6 +49,24 @@ class UnknownSender(CrmError):
     code = "unknown_sender"
 
 
+class InvalidLink(CrmError):
+    """A mail link whose signature does not hold, that expired, or is for another use."""
+
+    code = "invalid_link"
+
+
+class AlreadyAnswered(CrmError):
+    """Q4: a case's survey is answered once."""
+
+    code = "already_answered"
+
+
+class CaseNotResolved(CrmError):
+    """Confirming a resolution the agent has since reopened."""
+
+    code = "case_not_resolved"
+
+
 class InvalidEmail(CrmError):
     code = "invalid_email"
 

@@ -42,5 +42,9 @@ class CrmSettings:
     # P5: follow-up ownership window.
     follow_up_window: timedelta = timedelta(hours=3)
     mail_from: str = "support@aiguilleur.invalid"
+    # D7, Q4: the links in customer mails start with this URL and are signed with this
+    # secret; without both, the mails ask for a reply instead.
+    public_url: str = ""
+    link_secret: str = ""
     company_name: str = "Aiguilleur support"
     webhooks: tuple[WebhookEndpoint, ...] = ()

@@ -205,8 +205,10 @@ class AmiClient:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._connected.clear()
-        # Stop panoramisk from reconnecting once we close on purpose.
+        # Stop panoramisk from reconnecting once we close on purpose, and close a
+        # reconnection it had already scheduled (after a dropped link) as soon as it lands.
         self._manager.connection_lost = lambda exc: None
+        self._manager.connection_made = _close_connection
         self._manager.close()
 
     def send(self, action: Action, timeout: float | None = None) -> Awaitable[Any]:
@@ -292,3 +294,9 @@ class AmiClient:
         protocol = self._manager.protocol
         if protocol is not None and protocol.transport is not None:
             protocol.transport.abort()
+
+
+def _close_connection(made: asyncio.Future[Any]) -> None:
+    if not made.cancelled() and made.exception() is None:
+        transport, _ = made.result()
+        transport.close()

@@ -1,34 +1,33 @@
 """HTTP API and WebSocket: the only module tree that imports aiohttp's server side.
 
-Errors are answered as application/problem+json with a stable `code`; the
-mapping from codes to HTTP statuses lives here and nowhere else.
-
-Routes are split by concern: this module holds the live call and agent API and the
-error mapping, `customer_routes` customers, `case_routes` the case desk (cases opened
-by hand, assigned, listed), `crm_routes` the rest of the CRM (a case's timeline,
-tasks, notifications), `report_routes` the call journal and statistics,
-`live` the WebSocket and `pages` the agent desktop and wallboard.
+Routes are split by concern: this module holds the live call and agent API,
+`problems` the problem+json answers and the mapping from error codes to statuses,
+`customer_routes` customers, `case_routes` the case desk (cases opened by hand,
+assigned, listed), `crm_routes` the rest of the CRM (a case's timeline, tasks,
+notifications), `link_routes` the links in customer mails, `report_routes` the call
+journal and statistics, `live` the WebSocket and `pages` the agent desktop and wallboard.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
 from acd import routing
-from acd.ami.client import AmiError
 from acd.api import (
     auth,
     case_routes,
     crm_routes,
     customer_routes,
+    link_routes,
     live,
     observability,
     openapi,
     pages,
+    problems,
     report_routes,
     security,
 )
@@ -38,7 +37,6 @@ from acd.api.common import (
     CRM,
     JOURNAL,
     TELEPHONY,
-    ApiProblem,
     BadRequest,
     agent_json,
     call_json,
@@ -69,107 +67,12 @@ from acd.bus import EventBus
 from acd.centre import Centre
 from acd.config import Language
 from acd.metrics import Metrics
-from acd.telephony.destinations import NumberRefused
 from acd.telephony.journal import JournalWriter
 from acd.telephony.service import TelephonyService
-from acd.telephony.writer import TelephonyError
 from crm.db.monitoring import DatabaseMonitor
-from crm.errors import CrmError, NotFound
 from crm.identity import IdentityService
 from crm.reports import ReportingService
 from crm.services import CrmService
-
-# Stable error codes -> HTTP status. Codes not listed: 409 for a refused command,
-# 502 for an AMI failure.
-_STATUS_BY_CODE = {
-    "unknown_agent": 404,
-    "unknown_call": 404,
-    "unknown_queue": 404,
-    "invalid_request": 400,
-    "ami_unavailable": 503,
-    "ami_timeout": 504,
-    # CRM
-    "unknown_customer": 404,
-    "unknown_case": 404,
-    "unknown_task": 404,
-    "unknown_notification": 404,
-    "not_found": 404,
-    "invalid_value": 422,
-    "invalid_email": 422,
-    "invalid_phone_number": 422,
-    "number_not_allowed": 422,
-    "intake_invalid": 422,
-    "intake_answer_missing": 422,
-    "intake_answer_invalid": 422,
-    "intake_unknown_question": 422,
-    "unknown_intake_script": 422,
-    "case_closed": 409,
-    "invalid_transition": 409,
-    "escalation_not_possible": 409,
-    "agent_queue_full": 409,
-    "duplicate_account_number": 409,
-    # Users, sessions and tokens
-    "invalid_credentials": 401,
-    "too_many_attempts": 429,
-    "invalid_user": 422,
-    "unknown_user": 404,
-    "unknown_token": 404,
-}
-
-
-def _problem(
-    status: int, code: str, detail: str, extra: dict[str, Any] | None = None
-) -> web.Response:
-    problem = {
-        "type": "about:blank",
-        "title": code.replace("_", " "),
-        "status": status,
-        "code": code,
-        "detail": detail,
-    }
-    # Extension members (the question or field at fault) never hide the standard ones.
-    for key, value in (extra or {}).items():
-        problem.setdefault(key, value)
-    return web.json_response(
-        problem,
-        status=status,
-        content_type="application/problem+json",
-    )
-
-
-@web.middleware
-async def problem_middleware(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiProblem as exc:
-        return _problem(exc.status, exc.code, exc.detail, exc.extra)
-    except (routing.RoutingError, TelephonyError, NumberRefused) as exc:
-        code = getattr(exc, "code", "conflict")
-        return _problem(_STATUS_BY_CODE.get(code, 409), code, str(exc))
-    except NotFound as exc:
-        return _problem(404, exc.code, exc.message)
-    except CrmError as exc:
-        # Details name the field or question at fault, so a form can point at it.
-        return _problem(
-            _STATUS_BY_CODE.get(exc.code, 409), exc.code, exc.message, to_json(exc.details)
-        )
-    except BadRequest as exc:
-        return _problem(400, "invalid_request", str(exc))
-    except AmiError as exc:
-        return _problem(_STATUS_BY_CODE.get(exc.code, 502), exc.code, str(exc))
-    except web.HTTPException as exc:
-        # Unknown API routes and methods answer problem+json too; pages keep aiohttp's.
-        if not request.path.startswith("/api/") or exc.status < 400:
-            raise
-        code = {
-            404: "unknown_route",
-            405: "method_not_allowed",
-            413: "body_too_large",
-        }.get(exc.status, "invalid_request")
-        return _problem(exc.status, code, f"{request.method} {request.path}: {exc.reason}")
-
 
 # --- health, live state ------------------------------------------------------------
 
@@ -349,9 +252,8 @@ def create_app(
     secure_cookies: bool = False,
     language: Language = "fr",
 ) -> web.Application:
-    app = web.Application(
-        middlewares=[security.access_log_middleware, problem_middleware, auth.access_middleware]
-    )
+    middlewares = [security.access_log_middleware, problems.problem_middleware]
+    app = web.Application(middlewares=[*middlewares, auth.access_middleware])
     app[TELEPHONY] = telephony
     app[CRM] = crm
     app[BUS] = bus
@@ -375,11 +277,8 @@ def create_app(
     app.router.add_post("/api/v1/agents/{agent_id}/force", force_agent_state)
     app.router.add_post("/api/v1/agents/{agent_id}/calls", place_call)
     app.router.add_get("/api/v1/queues", queues)
-    auth.add_routes(app)
-    crm_routes.add_routes(app)
-    customer_routes.add_routes(app)
-    case_routes.add_routes(app)
-    live.add_routes(app)
+    for routes in (auth, crm_routes, customer_routes, case_routes, link_routes, live):
+        routes.add_routes(app)
     pages.add_routes(app, language)
     observability.add_routes(app, metrics, database)
     openapi.add_routes(app)

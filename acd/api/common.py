@@ -1,6 +1,6 @@
 """What every route module shares: the app keys, JSON helpers and request parsing.
 
-Handlers raise; `acd.api.app.problem_middleware` is the one place that turns errors
+Handlers raise; `acd.api.problems.problem_middleware` is the one place that turns errors
 into application/problem+json."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from acd.api.schemas import (
     CLEAN,
@@ -208,3 +208,23 @@ class MessageBody(Model):
     title: ShortText
     body: Annotated[str, bounded(5_000), CLEAN] = ""
     case_number: CaseNumber | None = None
+
+
+# --- links in customer mails (D7, Q4) -----------------------------------------------------
+
+LinkToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,400}$")]
+
+
+class LinkPath(Model):
+    purpose: Literal["confirm", "survey"]
+    token: LinkToken
+
+
+class ConfirmBody(Model):
+    token: LinkToken
+
+
+class SurveyBody(Model):
+    token: LinkToken
+    score: int = Field(ge=1, le=5)
+    comment: Annotated[str, bounded(2_000), CLEAN] = ""

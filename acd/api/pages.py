@@ -84,5 +84,8 @@ def add_routes(app: web.Application, language: Language) -> None:
     app.router.add_get("/signin", _page("signin.html", language))
     app.router.add_get("/desk", _page("desk.html", language))
     app.router.add_get("/wallboard", _page("wallboard.html", language))
+    # The links in customer mails (D7, Q4): the page reads the token from its path.
+    app.router.add_get("/confirm/{token}", _page("customer.html", language))
+    app.router.add_get("/survey/{token}", _page("customer.html", language))
     app.router.add_get("/static/{name}", asset)
     app.router.add_get("/i18n/{language}.json", catalogue)

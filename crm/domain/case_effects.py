@@ -12,6 +12,8 @@ from crm.errors import InvalidValue
 STATUS_CHANGED_EVENT = "case.status_changed"
 
 FOLLOW_UP_KINDS = frozenset({"note", "mail_in", "mail_out", "call"})
+# What only the CRM writes on a timeline: the customer's survey answer (Q4).
+RECORDED_KINDS = frozenset({"survey"})
 FOLLOW_UP_VISIBILITIES = frozenset({"private", "customer"})
 # P5: contacts that count as "the agent followed this customer up" (a relance: a note
 # left in the file or a mail sent). The "call" follow-up logged when an agent answers
@@ -34,11 +36,11 @@ class StatusChangeEffects:
 
 
 def status_change_effects(
-    current: CaseStatus, target: CaseStatus, *, first_resolution: bool, auto_close: bool
+    current: CaseStatus, target: CaseStatus, *, auto_close: bool
 ) -> StatusChangeEffects:
     """S5: waiting mails the customer and arms the auto-close; the auto-close mails that
-    the case closed. D7: resolving asks the customer to confirm. Q4: the survey follows
-    the first resolution, or a closure after a resolution.
+    the case closed. D7: resolving asks the customer to confirm, and the survey (Q4) follows
+    the confirmation: a closure after a resolution.
     Precondition: `check_transition(current, target)` passed."""
     stop_waiting = current is CaseStatus.WAITING_FOR_CUSTOMER
     if target is CaseStatus.WAITING_FOR_CUSTOMER:
@@ -46,11 +48,9 @@ def status_change_effects(
             mail=MailKind.WAITING_FOR_CUSTOMER, stop_waiting=stop_waiting, start_waiting=True
         )
     if target is CaseStatus.RESOLVED:
+        # D7: the survey waits for the customer's confirmation (the closure).
         return StatusChangeEffects(
-            mail=MailKind.RESOLUTION_CONFIRMATION,
-            offer_csat=first_resolution,
-            stop_waiting=stop_waiting,
-            mark_resolved=True,
+            mail=MailKind.RESOLUTION_CONFIRMATION, stop_waiting=stop_waiting, mark_resolved=True
         )
     if target is CaseStatus.OPEN:
         return StatusChangeEffects(stop_waiting=stop_waiting, clear_resolved=True)

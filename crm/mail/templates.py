@@ -21,6 +21,7 @@ def render(
     customer_name: str,
     company: str,
     text: str = "",
+    link: str = "",
 ) -> MailText:
     greeting = f"Hello {customer_name}," if customer_name else "Hello,"
     ref = f"[{case_number}]"
@@ -46,12 +47,19 @@ def render(
         return MailText(
             f"{ref} Is your problem solved?",
             f"{greeting}\n\nWe believe case {case_number} ({title}) is resolved.\n"
-            f"Please confirm so that we can close it.\n\n{company}",
+            + (
+                f"Please confirm so that we can close it:\n{link}\n"
+                if link
+                else "Please confirm by replying to this mail so that we can close it.\n"
+            )
+            + f"\n{company}",
         )
     if kind is MailKind.CSAT:
         return MailText(
             f"{ref} How did we do?",
             f"{greeting}\n\nPlease tell us how satisfied you are with the handling of case "
-            f"{case_number}, on a scale of 1 to 5, by replying to this mail.\n\n{company}",
+            f"{case_number}, on a scale of 1 to 5, "
+            + (f"here:\n{link}\n" if link else "by replying to this mail.\n")
+            + f"\n{company}",
         )
     return MailText(f"{ref} {title}", f"{greeting}\n\n{text}\n\n{company}")

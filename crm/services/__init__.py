@@ -10,11 +10,13 @@ decided by the pure rules of `crm.domain`."""
 from __future__ import annotations
 
 from crm.clock import Clock
+from crm.links import CaseLinks
 from crm.notifications import NotificationHub
 from crm.services.case_actions import CaseActions
 from crm.services.case_desk import CaseDeskService
 from crm.services.cases import CaseService
 from crm.services.context import AUTO_CLOSE_ACTOR, CrmContext, UowFactory
+from crm.services.customer_links import CustomerLinkService
 from crm.services.customers import CustomerService
 from crm.services.journal import JournalService
 from crm.services.mail_in import MailInService
@@ -41,13 +43,19 @@ class CrmService:
         # Long on purpose: builds every service, then binds the names callers use.
         self.settings = settings or CrmSettings()
         self.hub = hub or NotificationHub()
-        ctx = CrmContext(uow_factory, clock, self.settings, self.hub)
+        links = (
+            CaseLinks(self.settings.link_secret, self.settings.public_url)
+            if self.settings.link_secret and self.settings.public_url
+            else None
+        )
+        ctx = CrmContext(uow_factory, clock, self.settings, self.hub, links)
         outbox = Outbox(ctx)
         actions = CaseActions(ctx, outbox)
         self.customers = CustomerService(ctx)
         self.cases = CaseService(ctx, outbox, actions)
         self.case_desk = CaseDeskService(ctx, actions, self.cases)
         self.mail_in = MailInService(ctx, actions, self.cases)
+        self.customer_links = CustomerLinkService(ctx, actions)
         self.tickets = TicketService(ctx, outbox, actions)
         self.tasks = TaskService(ctx, outbox)
         self.notifications = NotificationService(ctx, outbox)
@@ -77,6 +85,9 @@ class CrmService:
         self.list_cases = self.case_desk.list_cases
         self.unowned_cases = self.case_desk.unowned_cases
         self.receive_mail = self.mail_in.receive_mail
+        self.case_of_link = self.customer_links.case_of_link
+        self.confirm_resolution = self.customer_links.confirm_resolution
+        self.answer_survey = self.customer_links.answer_survey
 
         self.open_or_join_case_for_call = self.tickets.open_or_join_case_for_call
         self.record_intake_answers = self.tickets.record_intake_answers

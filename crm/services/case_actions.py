@@ -150,7 +150,6 @@ class CaseActions:
         effects = status_change_effects(
             current,
             target,
-            first_resolution=case_.first_resolved_at is None,
             auto_close=actor == AUTO_CLOSE_ACTOR,
         )
         await self.audit(uow, case_, actor, "status", current.value, target.value, now)

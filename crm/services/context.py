@@ -15,6 +15,7 @@ from crm.db.models import Case
 from crm.db.unit_of_work import UnitOfWork, WriteConflict
 from crm.domain.cases import CaseStatus, Priority, Severity, Visibility
 from crm.errors import CaseClosed, InvalidValue, UnknownCase, UnwritableRows
+from crm.links import CaseLinks
 from crm.notifications import NotificationHub
 from crm.settings import CrmSettings
 
@@ -31,6 +32,7 @@ class CrmContext:
     clock: Clock
     settings: CrmSettings
     hub: NotificationHub
+    links: CaseLinks | None = None
 
 
 async def require_case(uow: UnitOfWork, number: str, *, for_update: bool = False) -> Case:

@@ -14,11 +14,17 @@ from typing import Any
 from crm.db.models import Case, Notification, OutboxMail, WebhookDelivery
 from crm.db.unit_of_work import UnitOfWork
 from crm.domain.mail_rules import MailKind, csat_eligible
+from crm.links import LinkPurpose
 from crm.mail.templates import render
 from crm.services.context import CrmContext
 from crm.services.mappers import notification_info
 from crm.settings import WebhookEndpoint
 from crm.views import NotificationInfo
+
+_LINKED = {
+    MailKind.RESOLUTION_CONFIRMATION: LinkPurpose.CONFIRM,
+    MailKind.CSAT: LinkPurpose.SURVEY,
+}
 
 
 class Outbox:
@@ -45,6 +51,7 @@ class Outbox:
             customer_name=name,
             company=settings.company_name,
             text=text,
+            link=self._link(kind, str(case_.number)),
         )
         now = self._ctx.clock.now()
         await uow.outbox.add(
@@ -74,6 +81,14 @@ class Outbox:
         ):
             await self.queue_case_mail(uow, case_, MailKind.CSAT)
             case_.csat_sent_at = now
+
+    def _link(self, kind: MailKind, case_number: str) -> str:
+        """D7's confirm link in the resolution mail, Q4's survey link in the survey."""
+        links = self._ctx.links
+        purpose = _LINKED.get(kind)
+        if links is None or purpose is None:
+            return ""
+        return links.url(purpose, case_number)
 
     async def _customer_email(self, uow: UnitOfWork, case_: Case) -> str | None:
         if case_.customer_id is None:

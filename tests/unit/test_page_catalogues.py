@@ -15,7 +15,7 @@ from acd.api.pages import CATALOGUE_DIR, HTML_OPENING, WEB_DIR, page_html
 from acd.config import Language
 from acd.routing.model import AgentState
 from crm.accounts import Role
-from crm.domain.case_effects import FOLLOW_UP_KINDS
+from crm.domain.case_effects import FOLLOW_UP_KINDS, RECORDED_KINDS
 from crm.domain.cases import CaseStatus, Priority
 from crm.services.notifications import NOTIFICATION_KINDS
 from crm.services.tasks import TASK_KINDS
@@ -37,7 +37,7 @@ BUILT_KEYS = {
     "case.priority": {p.value for p in Priority},
     "notification.kind": set(NOTIFICATION_KINDS),
     "task.kind": set(TASK_KINDS),
-    "follow_up.kind": set(FOLLOW_UP_KINDS),
+    "follow_up.kind": set(FOLLOW_UP_KINDS | RECORDED_KINDS),
     "role": {r.value for r in Role},
     "language.name": set(get_args(Language)),
 }

@@ -234,11 +234,13 @@ async def test_call_from_customer_answers_a_waiting_case(
     assert result.case.auto_close_at is None
 
 
-async def test_resolution_asks_the_customer_to_confirm_and_sends_csat(
+async def test_resolution_asks_the_customer_to_confirm_and_the_survey_follows_the_closure(
     service: CrmService, customer: CustomerInfo, uow_factory: UnitOfWorkFactory
 ):  # D7 Q4
     case_ = await service.open_case(actor="alice", customer_id=customer.id, owner_agent_id="alice")
     await service.set_case_status(case_.number, "resolved", actor="alice")
+    assert await mails(uow_factory) == ["acknowledgement", "resolution_confirmation"]
+    await service.set_case_status(case_.number, "closed", actor="customer")
     assert await mails(uow_factory) == ["acknowledgement", "resolution_confirmation", "csat"]
 
 
@@ -261,12 +263,14 @@ async def test_csat_once_per_24h_per_contact(
     first = await service.open_case(actor="alice", customer_id=customer.id, owner_agent_id="alice")
     second = await service.open_case(actor="bob", customer_id=customer.id, owner_agent_id="bob")
     third = await service.open_case(actor="bob", customer_id=customer.id, owner_agent_id="bob")
-    await service.set_case_status(first.number, "resolved", actor="alice")
+    for case_ in (first, second, third):
+        await service.set_case_status(case_.number, "resolved", actor="alice")
+    await service.set_case_status(first.number, "closed", actor="customer")
     clock.advance(hours=23)
-    await service.set_case_status(second.number, "resolved", actor="bob")
+    await service.set_case_status(second.number, "closed", actor="customer")
     assert len(await mails(uow_factory, "csat")) == 1
     clock.advance(hours=1)
-    await service.set_case_status(third.number, "resolved", actor="bob")
+    await service.set_case_status(third.number, "closed", actor="customer")
     assert len(await mails(uow_factory, "csat")) == 2
 
 
@@ -276,7 +280,8 @@ async def test_confirmation_after_resolution_sends_the_satisfaction_mail_if_not_
     a = await service.open_case(actor="alice", customer_id=customer.id, owner_agent_id="alice")
     b = await service.open_case(actor="alice", customer_id=customer.id, owner_agent_id="alice")
     await service.set_case_status(a.number, "resolved", actor="alice")
-    await service.set_case_status(b.number, "resolved", actor="alice")  # within 24 h: no CSAT
+    await service.set_case_status(a.number, "closed", actor="customer")
+    await service.set_case_status(b.number, "resolved", actor="alice")
     clock.advance(hours=25)
     await service.set_case_status(b.number, "closed", actor="customer")  # confirmation
     assert len(await mails(uow_factory, "csat")) == 2

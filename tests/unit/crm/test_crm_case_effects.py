@@ -22,7 +22,6 @@ def effects(current: CaseStatus, target: CaseStatus, **facts: bool) -> StatusCha
     return status_change_effects(
         current,
         target,
-        first_resolution=facts.get("first_resolution", True),
         auto_close=facts.get("auto_close", False),
     )
 
@@ -39,16 +38,11 @@ def test_leaving_the_wait_for_the_customer_stops_its_deadline():  # S5
     assert not effects(S.NEW, S.OPEN).stop_waiting
 
 
-def test_the_first_resolution_asks_for_confirmation_and_offers_the_survey():  # D7, Q4
-    first = effects(S.OPEN, S.RESOLVED, first_resolution=True)
-    assert first.mail is MailKind.RESOLUTION_CONFIRMATION
-    assert first.mark_resolved and first.offer_csat
-
-
-def test_a_second_resolution_asks_for_confirmation_without_a_survey():  # D7, Q4
-    again = effects(S.OPEN, S.RESOLVED, first_resolution=False)
-    assert again.mail is MailKind.RESOLUTION_CONFIRMATION
-    assert again.mark_resolved and not again.offer_csat
+def test_a_resolution_asks_for_confirmation_and_keeps_the_survey_for_after_it():  # D7, Q4
+    resolved = effects(S.OPEN, S.RESOLVED)
+    assert resolved == StatusChangeEffects(
+        mail=MailKind.RESOLUTION_CONFIRMATION, mark_resolved=True
+    )
 
 
 def test_reopening_clears_the_resolution_and_sends_nothing():  # S3
@@ -57,7 +51,7 @@ def test_reopening_clears_the_resolution_and_sends_nothing():  # S3
 
 
 def test_closing_after_a_resolution_offers_the_survey():  # D7, Q4
-    closed = effects(S.RESOLVED, S.CLOSED, first_resolution=False)
+    closed = effects(S.RESOLVED, S.CLOSED)
     assert closed == StatusChangeEffects(offer_csat=True, mark_closed=True)
 
 

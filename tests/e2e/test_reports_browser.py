@@ -1,6 +1,6 @@
 """The live and historic views in a real browser, with real calls through the sandbox
 Asterisk: the wallboard's day chart per queue, the period a supervisor picks with its
-figures and export links."""
+figures and export links, and the agent's own figures of today on the desk (S11)."""
 
 from __future__ import annotations
 
@@ -181,4 +181,54 @@ async def test_the_wallboard_charts_the_days_real_calls_and_reports_the_picked_p
     await screenshot(page, "wallboard-period")
     start, _end = _period_of(await page.locator("#export-csv").get_attribute("href"))
     assert start.date() <= (datetime.now(UTC) - timedelta(days=1)).date()
+    assert console_errors == []
+
+
+async def test_the_desk_shows_the_agents_own_figures_of_today_after_each_call(
+    server: Server,
+    switchboard: Switchboard,
+    events: asyncio.Queue[Any],
+    page: Page,
+    console_errors: list[str],
+) -> None:  # S11
+    # Anna's call is not Ben's figure.
+    now = datetime.now(UTC)
+    await server.crm.record_call(
+        CallRecord(
+            "annas-call",
+            direction=Direction.INBOUND,
+            queue="sales",
+            agent_id="2001",
+            started_at=now,
+            enqueued_at=now,
+            answered_at=now,
+            ended_at=now + timedelta(seconds=30),
+            wait_s=0,
+            talk_s=30,
+            outcome=CallOutcome.ANSWERED,
+        )
+    )
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await _sign_in(page, "ben", "desk")
+    await expect(page.get_by_role("heading", name="My figures today")).to_be_visible()
+    await expect(page.locator("#my-answered")).to_have_text("0")
+    await expect(page.locator("#my-aht")).to_have_text("—")
+
+    await switchboard.phone("2002", talk=1)
+    await page.get_by_role("button", name="Ready", exact=True).click()
+    await expect(page.locator("#state")).to_have_text("Ready")
+    await switchboard.call("0189000003", "0611000043")
+    ended = await next_event(events, CallEnded, lambda e: e.agent_id == "2002")
+    assert ended.outcome == "answered"
+
+    await expect(page.locator("#my-answered")).to_have_text("1")
+    await expect(page.locator("#my-aht")).not_to_have_text("—")
+    await expect(page.locator("#my-outbound")).to_have_text("0")
+    on_call = page.locator('#my-states tr[data-state="on_call"] td.num')
+    await expect(on_call).not_to_have_text("00:00")
+    await expect(page.locator('#my-states tr[data-state="ready"]')).to_contain_text("Ready")
+    # Counted to now, not to the day's end.
+    wrap_up = page.locator('#my-states tr[data-state="wrap_up"] td.num')
+    await expect(wrap_up).to_have_text(re.compile(r"^00:\d\d$"))
+    await screenshot(page, "desk-figures")
     assert console_errors == []

@@ -98,6 +98,21 @@ export function connectLive(path, { onMessage, onOpen, onStatus }) {
   return { close: () => { stopped = true; socket?.close(); } };
 }
 
+// call.ended is published as the call's row is queued for the journal, which writes its
+// batches within a quarter second (acd/telephony/journal.py): figures read from the
+// journal are asked for a second later, once for a burst of ended calls.
+const JOURNAL_LAG_MS = 1000;
+export function afterJournal(load) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      load();
+    }, JOURNAL_LAG_MS);
+  };
+}
+
 // el("div", {class: "x", onclick: f}, "text", child) — text is never parsed as HTML.
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

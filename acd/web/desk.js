@@ -1,17 +1,21 @@
 // The agent desktop: state, current call with screen pop and ticket, intake script,
-// case actions, dial pad (S6), journal (S7), notifications (S10). Live over /api/v1/ws.
+// case actions, dial pad (S6), journal (S7), notifications (S10), the agent's own figures
+// of today (S11). Live over /api/v1/ws.
 // The agent is the signed-in user: the session names their agent id. Each part is a
 // module of its own (desk-*.js); this one loads the desk and hands live events out.
-import { api, connectLive, currentSession, homeOf, signOut } from "/static/api.js";
+import { afterJournal, api, connectLive, currentSession, homeOf, signOut } from "/static/api.js";
 import { $, agentPath, desk } from "/static/desk-shared.js";
 import { callConnected, callEnded, showCall, showTicket } from "/static/desk-call.js";
 import { wireCase } from "/static/desk-case.js";
 import { wireDialpad } from "/static/desk-dialpad.js";
+import { loadMyFigures } from "/static/desk-figures.js";
 import { addNotification, loadNotifications, loadTasks } from "/static/desk-inbox.js";
 import { wireIntake } from "/static/desk-intake.js";
 import { wireJournal } from "/static/desk-journal.js";
 import { refreshAgent, showAgent, wireState } from "/static/desk-state.js";
 import { startI18n } from "/static/i18n.js";
+
+const figuresAfterCall = afterJournal(loadMyFigures);
 
 function openDesk(agentId) {
   desk.agentId = agentId;
@@ -32,14 +36,14 @@ async function loadDesk() {
   if (state.ticket && (!desk.ticket || desk.ticket.case_number !== state.ticket.case_number)) {
     await showTicket(state.ticket);
   }
-  await Promise.all([loadNotifications(), loadTasks()]);
+  await Promise.all([loadNotifications(), loadTasks(), loadMyFigures()]);
 }
 
 async function onLiveEvent(event) {
   const mine = event.agent_id === desk.agentId;
   switch (event.type) {
     case "agent.state_changed":
-      if (mine) await refreshAgent();
+      if (mine) await Promise.all([refreshAgent(), loadMyFigures()]);
       break;
     case "call.connected":
       if (mine) await callConnected(event);
@@ -49,6 +53,7 @@ async function onLiveEvent(event) {
       break;
     case "call.ended":
       if (desk.call && (event.uniqueid === desk.call.call_id || mine)) callEnded();
+      if (mine) figuresAfterCall();
       break;
     case "notification.created":
       addNotification(event);

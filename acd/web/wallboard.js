@@ -1,19 +1,16 @@
-// The supervisor wallboard: queues with their waiting calls and today's figures, agents by
-// state with their time in state, and the supervisor's actions. Live over /api/v1/ws.
+// The supervisor wallboard: queues with their waiting calls and today's figures, the
+// day's chart per queue, agents by state with their time in state, the reports of a
+// period, and the supervisor's actions. Live over /api/v1/ws.
 import {
-  api, connectLive, currentSession, el, duration, homeOf, problemText, signOut, since, elapsedFrom,
+  afterJournal, api, connectLive, currentSession, el, duration, homeOf, problemText, signOut, since, elapsedFrom,
 } from "/static/api.js";
 import { clock, label, number, percent, startI18n, t } from "/static/i18n.js";
+import { loadCharts } from "/static/wallboard-chart.js";
+import { loadPeriod, wirePeriod } from "/static/wallboard-period.js";
 
 const $ = (id) => document.getElementById(id);
 const board = { agents: [], queues: [], stats: new Map(), stamp: Date.now() };
 const STATE_ORDER = ["ringing", "on_call", "wrap_up", "manual_call", "ready", "paused", "logged_out"];
-
-function startOfToday() {
-  const day = new Date();
-  day.setHours(0, 0, 0, 0);
-  return day.toISOString();
-}
 
 async function loadLive() {
   const [agents, queues] = await Promise.all([api("GET", "/api/v1/agents"), api("GET", "/api/v1/queues")]);
@@ -23,25 +20,33 @@ async function loadLive() {
   render();
 }
 
+// Today's figures per queue on the centre's clock, as the charts and the reports count
+// them (docs/metrics.md: short abandons are neither abandoned nor held against the
+// service level).
 async function loadStats() {
-  const rows = await api("GET", `/api/v1/stats?from=${encodeURIComponent(startOfToday())}`);
-  board.stats = new Map(rows.map((r) => [r.key, r]));
+  const answer = await api("GET", "/api/v1/stats/queues");
+  board.stats = new Map(answer.queues.map((q) => [q.queue, q]));
   renderQueues();
+}
+
+// Everything that changes when a call ends: today's figures, the charts, the period's.
+async function loadFigures() {
+  $("chart-error").textContent = "";
+  await Promise.all([loadStats(), loadPeriod(), loadCharts(board.queues).catch((error) => {
+    $("chart-error").textContent = problemText(error);
+  })]);
 }
 
 // Many events come in bursts (a call is queued, offered, connected...): reload once.
 let pending = null;
-function reloadSoon(withStats) {
-  if (withStats) board.wantStats = true;
+function reloadSoon() {
   if (pending) return;
   pending = setTimeout(async () => {
     pending = null;
-    const stats = board.wantStats;
-    board.wantStats = false;
     await loadLive();
-    if (stats) await loadStats();
   }, 100);
 }
+const figuresAfterCall = afterJournal(() => loadFigures());
 
 function render() {
   renderSummary();
@@ -68,14 +73,14 @@ function renderSummary() {
 
 function renderQueues() {
   $("queues").replaceChildren(...board.queues.map((q) => {
-    const s = board.stats.get(q.name) || { calls: 0, answered: 0, abandoned: 0, service_level: null };
+    const s = board.stats.get(q.name) || { offered: 0, answered: 0, abandoned: 0, service_level: null };
     const longest = q.calls.length ? waitNow(q.longest_wait) : null;
     return el("tr", { class: longest !== null && longest > 60 ? "alert" : "", dataset: { queue: q.name } },
       el("td", {}, q.name),
       el("td", { class: "num", dataset: { field: "waiting" } }, number(q.calls.length)),
       el("td", { class: "num timer" }, longest === null ? "—" : duration(longest)),
       el("td", { class: "num" }, `${q.available_primary} / ${q.available_secondary}`),
-      el("td", { class: "num" }, number(s.calls)),
+      el("td", { class: "num" }, number(s.offered)),
       el("td", { class: "num" }, number(s.answered)),
       el("td", { class: "num" }, number(s.abandoned)),
       el("td", { class: "num" }, s.service_level === null || s.service_level === undefined ? "—" : percent(s.service_level)));
@@ -133,7 +138,7 @@ async function forceState(agentId, state) {
   $("agent-error").textContent = "";
   try {
     await api("POST", `/api/v1/agents/${encodeURIComponent(agentId)}/force`, { state, reason: "supervisor" });
-    reloadSoon(false);
+    reloadSoon();
   } catch (error) {
     $("agent-error").textContent = `${agentId}: ${problemText(error)}`;
   }
@@ -143,7 +148,7 @@ async function assign(callId, agentId) {
   $("assign-error").textContent = "";
   try {
     await api("POST", `/api/v1/calls/${encodeURIComponent(callId)}/assign`, { agent: agentId });
-    reloadSoon(false);
+    reloadSoon();
   } catch (error) {
     $("assign-error").textContent = problemText(error);
   }
@@ -187,6 +192,7 @@ function tick() {
 
 await startI18n();
 $("message-form").addEventListener("submit", sendMessage);
+wirePeriod();
 $("sign-out").addEventListener("click", () => signOut());
 currentSession().then((me) => {
   if (me.role === "agent") {
@@ -195,11 +201,14 @@ currentSession().then((me) => {
   }
   $("who").textContent = t("wall.who", { login: me.login, role: t(`role.${me.role}`) });
   connectLive("/api/v1/ws", {
-    onOpen: () => { loadLive(); loadStats(); },
-    onMessage: (event) => reloadSoon(event.type === "call.ended"),
+    onOpen: async () => { await loadLive(); await loadFigures(); },
+    onMessage: (event) => {
+      reloadSoon();
+      if (event.type === "call.ended") figuresAfterCall();
+    },
     onStatus: (up) => $("link").classList.toggle("up", up),
   });
   tick();
   setInterval(tick, 1000);
-  setInterval(loadStats, 30000);
+  setInterval(loadFigures, 60000);
 });

@@ -5,7 +5,6 @@ in French, the example centre's language)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from typing import Any
 
@@ -17,21 +16,12 @@ from acd.centre import intake_scripts
 from acd.telephony.events import CallQueuedEvent, TicketOpened
 from crm.views import NewCustomer
 from tests.support.accounts import PASSWORD
-from tests.support.browser import choose_language, new_context
+from tests.support.browser import choose_language, new_context, screenshot
 from tests.support.sandbox import Switchboard
 from tests.support.server import ready
 from tests.support.waiting import next_event
 
 pytestmark = pytest.mark.browser
-
-# Set AIGUILLEUR_SCREENSHOTS=<dir> to keep a picture of each page (never committed).
-SCREENSHOTS = os.environ.get("AIGUILLEUR_SCREENSHOTS")
-
-
-async def _screenshot(page: Page, name: str) -> None:
-    if SCREENSHOTS:
-        await page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
-
 
 AGENT_LOGINS = {"2001": "anna", "2002": "ben"}
 
@@ -98,7 +88,7 @@ async def test_an_agent_answers_a_real_call_sees_the_caller_and_ticket_and_saves
     await expect(page.locator("#intake-error")).to_contain_text("Which product?")
     await page.locator("#q-product").select_option("hotel")
     await page.get_by_label("Yes").check()
-    await _screenshot(page, "desk")
+    await screenshot(page, "desk")
     await page.get_by_role("button", name="Save answers").click()
     await expect(page.locator("#intake-status")).to_have_text("Answers saved ✓")
 
@@ -128,7 +118,7 @@ async def test_the_wallboard_shows_a_waiting_call_then_the_agent_taking_it_live(
         page.locator('#queues tr[data-queue="support"] [data-field="waiting"]')
     ).to_have_text("1")
     await expect(page.locator("#total-waiting")).to_have_text("1")
-    await _screenshot(page, "wallboard")
+    await screenshot(page, "wallboard")
 
     # The agent logs in from elsewhere: the board follows without a reload.
     await ready(server, "2002")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
-from playwright.async_api import Browser, BrowserContext
+from playwright.async_api import Browser, BrowserContext, Page
 
 from acd.bootstrap import Server
 
@@ -40,3 +41,13 @@ async def choose_language(context: BrowserContext, language: str) -> None:
     await context.add_init_script(
         f"try {{ localStorage.setItem({CHOSEN_LANGUAGE!r}, {language!r}); }} catch {{}}"
     )
+
+
+# Set AIGUILLEUR_SCREENSHOTS=<dir> to keep a picture of each page (never committed).
+SCREENSHOTS = os.environ.get("AIGUILLEUR_SCREENSHOTS")
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """A picture of the whole page in $AIGUILLEUR_SCREENSHOTS, to look at by eye."""
+    if SCREENSHOTS:
+        await page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)

@@ -1,7 +1,8 @@
 """Reporting: the call journal by filters and pages, and the contact-centre statistics
 per queue, per agent and per interval in the centre's time zone.
 
-Figures are computed by `crm.domain.reporting` from the rows `crm.db.reports` reads;
+Figures are computed by `crm.domain.reporting` from the rows `crm.db.reports` reads
+(a period's queue figures from the sums the database adds up, under the same definitions);
 this module parses what callers give (numbers, cursors, periods) and shapes answers."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import asyncio
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -49,7 +50,7 @@ MAX_QUEUE_LOG_DAYS = 366
 # `ReportRepository.calls_page` or `export_page`.
 PageReader = Callable[
     [Sequence[str], CallFilter, tuple[datetime, int] | None, int],
-    Awaitable[list[tuple[Any, ...]]],
+    Coroutine[Any, Any, list[tuple[Any, ...]]],
 ]
 
 
@@ -192,9 +193,7 @@ class ReportingService:
         one (the database's and the driver's work overlaps the caller's)."""
         rows = await read(ENTRY_COLUMNS, where, None, batch)
         while len(rows) == batch:
-            following = asyncio.ensure_future(
-                read(ENTRY_COLUMNS, where, _cursor_of(rows[-1]), batch)
-            )
+            following = asyncio.create_task(read(ENTRY_COLUMNS, where, _cursor_of(rows[-1]), batch))
             try:
                 yield rows
             except BaseException:

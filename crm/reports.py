@@ -1,15 +1,17 @@
 """Reporting: the call journal by filters and pages, and the contact-centre statistics
 per queue, per agent and per interval in the centre's time zone.
 
-Figures are computed by `crm.domain.reporting` from the rows `crm.db.reports` reads;
+Figures are computed by `crm.domain.reporting` from the rows `crm.db.reports` reads
+(a period's queue figures from the sums the database adds up, under the same definitions);
 this module parses what callers give (numbers, cursors, periods) and shapes answers."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -25,9 +27,11 @@ from crm.domain.reporting import (
     CallFilter,
     IntervalSize,
     QueueFigures,
+    QueueTotals,
     ReportRules,
     agent_figures,
     bucket_calls,
+    figures_of,
     interval_starts,
     queue_figures,
 )
@@ -41,6 +45,13 @@ SERVICE_LEVEL_DEFINITION = (
 # More intervals than this in one answer is a mistake (a year of quarter hours).
 MAX_INTERVALS = 10_000
 MAX_QUEUE_LOG_DAYS = 366
+
+
+# `ReportRepository.calls_page` or `export_page`.
+PageReader = Callable[
+    [Sequence[str], CallFilter, tuple[datetime, int] | None, int],
+    Coroutine[Any, Any, list[tuple[Any, ...]]],
+]
 
 
 class UnknownStoredCall(NotFound):
@@ -154,26 +165,46 @@ class ReportingService:
         """A page of the journal, newest first; `cursor` is the previous page's
         `next_cursor`."""
         after = _decode_cursor(cursor) if cursor else None
-        rows = await self._store.calls_page(where, after, limit + 1)
+        rows = await self._store.calls_page(ENTRY_COLUMNS, where, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = _encode_cursor(rows[-1]["started_at"], rows[-1]["id"]) if more else None
+        next_cursor = _encode_cursor(*_cursor_of(rows[-1])) if more else None
         return CallPage([call_entry_of(row) for row in rows], next_cursor)
 
+    def export_rows(
+        self, where: CallFilter, batch: int = 5000
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Every matching call, newest first, for an export: tuples of `ENTRY_COLUMNS`
+        as stored (direction and outcome as their text, `agent_ids` a list, times as
+        ISO 8601 text) then the row's id, `batch` rows at a time."""
+        return self._batches(self._store.export_page, where, batch)
+
     async def all_calls(self, where: CallFilter, batch: int = 1000) -> AsyncIterator[CallEntry]:
-        """Every matching call, newest first, read `batch` rows at a time (one short
-        read each), so an export of any size holds one batch in memory."""
-        after: tuple[datetime, int] | None = None
-        while True:
-            rows = await self._store.calls_page(where, after, batch)
+        """Every matching call, newest first."""
+        async for rows in self._batches(self._store.calls_page, where, batch):
             for row in rows:
                 yield call_entry_of(row)
-            if len(rows) < batch:
-                return
-            after = (rows[-1]["started_at"], rows[-1]["id"])
+
+    async def _batches(
+        self, read: PageReader, where: CallFilter, batch: int
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """The rows `batch` at a time, one short read each, so an export of any size
+        holds two batches in memory: the next one is read while the caller writes this
+        one (the database's and the driver's work overlaps the caller's)."""
+        rows = await read(ENTRY_COLUMNS, where, None, batch)
+        while len(rows) == batch:
+            following = asyncio.create_task(read(ENTRY_COLUMNS, where, _cursor_of(rows[-1]), batch))
+            try:
+                yield rows
+            except BaseException:
+                following.cancel()
+                raise
+            rows = await following
+        if rows:
+            yield rows
 
     async def call(self, call_id: str) -> CallEntry:
-        row = await self._store.call(call_id)
+        row = await self._store.call(ENTRY_COLUMNS, call_id)
         if row is None:
             raise UnknownStoredCall(f"no call {call_id!r} in the journal", call_id=call_id)
         return call_entry_of(row)
@@ -192,22 +223,21 @@ class ReportingService:
         return Period(start, end, self.zone.key)
 
     async def queue_stats(self, period: Period) -> QueueStats:
+        """The queues that had a call in the period (offered or not), each with its own
+        target, and every queue together. Added up by the database: a month is some
+        80,000 calls."""
         rules = self.settings.rules
-        facts = await self._store.call_facts(period.start, period.end)
-        by_queue: dict[str, list[Any]] = {}
-        for fact in facts:
-            if fact.queue is not None:
-                by_queue.setdefault(fact.queue, []).append(fact)
+        totals = await self._store.queue_totals(period.start, period.end, rules)
         rows = [
-            QueueRow(name, queue_figures(calls, rules, rules.target_for(name)))
-            for name, calls in sorted(by_queue.items())
+            QueueRow(name, figures_of(queue, rules.target_for(name)))
+            for name, queue in sorted(totals.items())
         ]
         return QueueStats(
             period,
             rules.short_abandon_s,
             SERVICE_LEVEL_DEFINITION,
             rows,
-            total=queue_figures(facts, rules, None),
+            total=figures_of(sum(totals.values(), QueueTotals()), None),
         )
 
     async def agent_stats(self, period: Period, agent_id: str | None = None) -> AgentStats:
@@ -278,16 +308,27 @@ class ReportingService:
             chunk_start = chunk_end
 
 
-_ENTRY_FIELDS = tuple(f.name for f in fields(CallEntry))
+# The journal's columns a CallEntry is made of, in its order (the CSV export's too).
+ENTRY_COLUMNS = tuple(f.name for f in fields(CallEntry))
+_STARTED_AT = ENTRY_COLUMNS.index("started_at")
+_DIRECTION = ENTRY_COLUMNS.index("direction")
+_AGENT_IDS = ENTRY_COLUMNS.index("agent_ids")
+_OUTCOME = ENTRY_COLUMNS.index("outcome")
 
 
-def call_entry_of(row: dict[str, Any]) -> CallEntry:
-    """A journal row (columns by name) as the API shows it."""
-    values = {name: row[name] for name in _ENTRY_FIELDS}
-    values["direction"] = Direction(values["direction"])
-    values["agent_ids"] = tuple(values["agent_ids"] or ())
-    values["outcome"] = CallOutcome(values["outcome"]) if values["outcome"] else None
-    return CallEntry(**values)
+def call_entry_of(row: Sequence[Any]) -> CallEntry:
+    """A journal row (`ENTRY_COLUMNS` first) as the API shows it."""
+    values = list(row[: len(ENTRY_COLUMNS)])
+    values[_DIRECTION] = Direction(values[_DIRECTION])
+    values[_AGENT_IDS] = tuple(values[_AGENT_IDS] or ())
+    values[_OUTCOME] = CallOutcome(values[_OUTCOME]) if values[_OUTCOME] else None
+    return CallEntry(*values)
+
+
+def _cursor_of(row: Sequence[Any]) -> tuple[datetime, int]:
+    """A page's row's (started_at, id): where the next, older page starts."""
+    at = row[_STARTED_AT]
+    return (datetime.fromisoformat(at) if isinstance(at, str) else at), row[-1]
 
 
 def _in_zone(value: datetime | None, zone: ZoneInfo, name: str) -> datetime | None:

@@ -5,17 +5,31 @@ Read-only, each in its own short transaction, so a long export never holds one o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.db.models import AgentStateChange, Call, Case
+from crm.db.models import AgentStateChange, Call, Case, UtcDateTime
+from crm.domain.journal import CallOutcome, Direction
 from crm.domain.queue_log import LoggedCall, StateChange
-from crm.domain.reporting import CallFact, CallFilter
+from crm.domain.reporting import CallFact, CallFilter, QueueTotals, ReportRules
 
 Transitions = list[tuple[str, datetime]]
 
@@ -25,11 +39,63 @@ class ReportRepository:
         self._engine = engine
 
     async def calls_page(
-        self, where: CallFilter, after: tuple[datetime, int] | None, limit: int
-    ) -> list[dict[str, Any]]:
+        self,
+        columns: Sequence[str],
+        where: CallFilter,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> list[tuple[Any, ...]]:
         """Up to `limit` journal rows newest first, those strictly older than `after`
-        (a row's (started_at, id)) when given; each row's columns by name."""
-        stmt = _filtered(select(Call.__table__), where)
+        (a row's (started_at, id)) when given: plain tuples of `columns` then the row's
+        id (no ORM objects, no mappings)."""
+        table = Call.__table__.c
+        return await self._page([table[name] for name in columns], where, after, limit)
+
+    async def export_page(
+        self,
+        columns: Sequence[str],
+        where: CallFilter,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> list[tuple[Any, ...]]:
+        """`calls_page` for an export of hundreds of thousands of rows: each time comes
+        as the text `isoformat()` writes of the aware UTC time, written by the database,
+        and on SQLite JSON lists of strings are read from their text. The column types' own
+        conversion of each value (on SQLite a time parsed, given its zone, then written
+        back by the caller) was a third of an export's time."""
+        table = Call.__table__.c
+        dialect = self._engine.dialect.name
+        # asyncpg decodes JSON itself; SQLite gives its text.
+        lists = [i for i, name in enumerate(columns) if name in _JSON_COLUMNS]
+        if dialect != "sqlite":
+            lists = []
+        selected = [
+            _iso_text(table[name], dialect)
+            if name in _TIME_COLUMNS
+            else type_coerce(table[name], String)
+            if i in lists
+            else table[name]
+            for i, name in enumerate(columns)
+        ]
+        rows = await self._page(selected, where, after, limit)
+        if not lists:
+            return rows
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i in lists:
+                values[i] = _json_strings(values[i])
+            converted.append(tuple(values))
+        return converted
+
+    async def _page(
+        self,
+        selected: Sequence[ColumnElement[Any]],
+        where: CallFilter,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> list[tuple[Any, ...]]:
+        stmt = _filtered(select(*selected, Call.id), where)
         if after is not None:
             at, row_id = after
             # `started_at <= at` is implied by the OR; stated, it bounds the index range
@@ -41,13 +107,33 @@ class ReportRepository:
         stmt = stmt.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)
         async with self._engine.connect() as connection:
             result = await connection.execute(stmt)
-            return [dict(row._mapping) for row in result]
+            return [tuple(row) for row in result]
 
-    async def call(self, call_id: str) -> dict[str, Any] | None:
+    async def call(self, columns: Sequence[str], call_id: str) -> tuple[Any, ...] | None:
+        table = Call.__table__.c
+        stmt = select(*(table[name] for name in columns)).where(Call.call_id == call_id)
         async with self._engine.connect() as connection:
-            result = await connection.execute(select(Call.__table__).where(Call.call_id == call_id))
-            row = result.first()
-        return dict(row._mapping) if row is not None else None
+            row = (await connection.execute(stmt)).first()
+        return tuple(row) if row is not None else None
+
+    async def queue_totals(
+        self, start: datetime, end: datetime, rules: ReportRules
+    ) -> dict[str, QueueTotals]:
+        """Per queue, the totals of the calls started in [start, end), added up by the
+        database in one GROUP BY: the same definitions as `crm.domain.reporting.
+        queue_totals` (tests/integration/crm/test_crm_report_totals.py compares them)."""
+        columns = _totals_columns(rules)
+        stmt = (
+            select(Call.queue, *(expr.label(name) for name, expr in columns.items()))
+            .where(Call.started_at >= start, Call.started_at < end, Call.queue.is_not(None))
+            .group_by(Call.queue)
+        )
+        async with self._engine.connect() as connection:
+            result = await connection.execute(stmt)
+            return {
+                queue: QueueTotals(**dict(zip(columns, totals, strict=True)))
+                for queue, *totals in result
+            }
 
     async def call_facts(
         self, start: datetime, end: datetime, *, agent_id: str | None = None
@@ -139,6 +225,74 @@ def _states_before(start: datetime) -> Select[Any]:
         .subquery()
     )
     return select(latest.c.agent_id, latest.c.state).where(latest.c.rank == 1)
+
+
+_TIME_COLUMNS = frozenset(c.name for c in Call.__table__.c if isinstance(c.type, UtcDateTime))
+_JSON_COLUMNS = frozenset(c.name for c in Call.__table__.c if isinstance(c.type, JSON))
+
+
+def _iso_text(column: ColumnElement[Any], dialect: str) -> ColumnElement[str]:
+    """The time as `datetime.isoformat()` writes it aware in UTC: "2025-06-17T08:00:00
+    +00:00", microseconds only when there are some; NULL stays NULL."""
+    if dialect == "postgresql":
+        utc = func.timezone("UTC", column, type_=String)
+        text = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US', type_=String)
+    else:  # SQLite keeps naive UTC text of fixed width, "2025-06-17 08:00:00.000000".
+        text = func.replace(type_coerce(column, String), " ", "T", type_=String)
+    return func.replace(text, ".000000", "", type_=String) + "+00:00"
+
+
+def _json_strings(text: str | None) -> list[str] | None:
+    """A JSON list of strings from its text. Without a backslash no string holds an
+    escape (nor a quote), so the strings are what stands between the quotes."""
+    if text is None:
+        return None
+    if "\\" in text or not (text.startswith("[") and text.endswith("]")):
+        loaded: list[str] = json.loads(text)
+        return loaded
+    return text.split('"')[1::2]
+
+
+def _totals_columns(rules: ReportRules) -> dict[str, ColumnElement[Any]]:
+    """Each field of `QueueTotals` as an aggregate over a queue's calls."""
+    outcome = func.coalesce(Call.outcome, "")
+    wait = func.coalesce(Call.wait_s, 0.0)
+    offered = (Call.direction == Direction.INBOUND.value) & (
+        outcome != CallOutcome.CLOSED_HOURS.value
+    )
+    abandon = offered & (outcome == CallOutcome.ABANDONED.value)
+    short = abandon & (wait < rules.short_abandon_s)
+    counted = offered & ~short
+    answered = offered & (outcome == CallOutcome.ANSWERED.value)
+
+    def total(value: ColumnElement[Any], where: ColumnElement[bool]) -> ColumnElement[Any]:
+        # A SUM over no row is NULL; a total of nothing is 0.
+        return func.coalesce(func.sum(value).filter(where), 0.0)
+
+    return {
+        "offered": func.count().filter(offered),
+        "short_abandoned": func.count().filter(short),
+        "answered": func.count().filter(answered),
+        "abandoned": func.count().filter(abandon & ~short),
+        "overflowed": func.count().filter(counted & (outcome == CallOutcome.OVERFLOWED.value)),
+        "callbacks": func.count().filter(counted & (outcome == CallOutcome.CALLBACK.value)),
+        "answered_within_target": func.count().filter(answered & (wait <= _target_of(rules))),
+        "waits": func.count(Call.wait_s).filter(counted),
+        "wait_s": total(wait, counted),
+        "max_wait_s": func.max(Call.wait_s).filter(counted),
+        "answered_wait_s": total(wait, answered),
+        "talk_s": total(func.coalesce(Call.talk_s, 0.0), answered),
+        "wrapup_s": total(func.coalesce(Call.wrapup_s, 0.0), answered),
+    }
+
+
+def _target_of(rules: ReportRules) -> ColumnElement[float]:
+    """Each call's service-level target: its queue's, or the centre's default."""
+    default = literal(float(rules.service_level_target_s), Float)
+    if not rules.service_level_targets:
+        return default
+    targets = rules.service_level_targets.items()
+    return case(*((Call.queue == q, literal(float(t), Float)) for q, t in targets), else_=default)
 
 
 def _filtered(stmt: Select[Any], where: CallFilter) -> Select[Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -126,42 +126,124 @@ def _handle_times(answered: Sequence[CallFact]) -> tuple[list[float], list[float
     return talks, wrapups
 
 
+@dataclass(frozen=True, slots=True)
+class QueueTotals:
+    """The counts and sums a queue's figures are ratios of. Each figure's definition is
+    in these counts (`queue_totals` adds them up in Python, `ReportRepository.
+    queue_totals` in SQL); totals of several queues add up, each call having been held
+    to its own queue's target."""
+
+    offered: int = 0
+    short_abandoned: int = 0
+    answered: int = 0
+    abandoned: int = 0  # short abandons excluded
+    overflowed: int = 0
+    callbacks: int = 0
+    answered_within_target: int = 0
+    waits: int = 0  # the counted calls (offered, short abandons out) with a wait
+    wait_s: float = 0.0  # the sum of those waits
+    max_wait_s: float | None = None
+    answered_wait_s: float = 0.0
+    talk_s: float = 0.0  # of the answered calls
+    wrapup_s: float = 0.0
+
+    def __add__(self, other: QueueTotals) -> QueueTotals:
+        sums = {name: getattr(self, name) + getattr(other, name) for name in _SUMMED}
+        longest = [w for w in (self.max_wait_s, other.max_wait_s) if w is not None]
+        return QueueTotals(**sums, max_wait_s=max(longest) if longest else None)
+
+
+_SUMMED = tuple(f.name for f in fields(QueueTotals) if f.name != "max_wait_s")
+
+
+def queue_totals(
+    calls: Iterable[CallFact], rules: ReportRules, target_s: float | None
+) -> QueueTotals:
+    """The totals of the offered calls among `calls`, in one pass. `target_s` is the
+    service-level target, or None to hold each call to its own queue's target."""
+    offered = short = answered = abandoned = overflowed = callbacks = within = waits = 0
+    wait_sum = answered_wait = talk = wrapup = 0.0
+    longest: float | None = None
+    for call in calls:
+        if not is_offered(call):
+            continue
+        offered += 1
+        outcome, wait = call.outcome, call.wait_s
+        if is_short_abandon(call, rules):
+            short += 1
+            continue
+        if wait is not None:
+            waits += 1
+            wait_sum += wait
+            longest = wait if longest is None or wait > longest else longest
+        if outcome == _ANSWERED:
+            answered += 1
+            answered_wait += wait or 0.0
+            talk += call.talk_s or 0.0
+            wrapup += call.wrapup_s or 0.0
+            target = target_s if target_s is not None else rules.target_for(call.queue)
+            within += (wait or 0.0) <= target
+        elif outcome == _ABANDONED:
+            abandoned += 1
+        elif outcome == _OVERFLOWED:
+            overflowed += 1
+        elif outcome == _CALLBACK:
+            callbacks += 1
+    return QueueTotals(
+        offered,
+        short,
+        answered,
+        abandoned,
+        overflowed,
+        callbacks,
+        within,
+        waits,
+        wait_sum,
+        longest,
+        answered_wait,
+        talk,
+        wrapup,
+    )
+
+
+_ANSWERED = CallOutcome.ANSWERED.value
+_ABANDONED = CallOutcome.ABANDONED.value
+_OVERFLOWED = CallOutcome.OVERFLOWED.value
+_CALLBACK = CallOutcome.CALLBACK.value
+
+
+def figures_of(totals: QueueTotals, target_s: float | None) -> QueueFigures:
+    """The figures of docs/metrics.md from a queue's totals; `target_s` is reported as
+    the target used (None for several queues)."""
+    counted = totals.offered - totals.short_abandoned
+    answered = totals.answered
+    return QueueFigures(
+        offered=totals.offered,
+        answered=answered,
+        abandoned=totals.abandoned,
+        short_abandoned=totals.short_abandoned,
+        overflowed=totals.overflowed,
+        callbacks=totals.callbacks,
+        abandon_rate=_ratio(totals.abandoned, counted),
+        service_level=_ratio(totals.answered_within_target, counted),
+        service_level_target_s=target_s,
+        answered_within_target=totals.answered_within_target,
+        asa_s=_ratio(totals.answered_wait_s, answered),
+        avg_wait_s=_ratio(totals.wait_s, totals.waits),
+        max_wait_s=totals.max_wait_s,
+        aht_s=_ratio(totals.talk_s + totals.wrapup_s, answered),
+        avg_talk_s=_ratio(totals.talk_s, answered),
+        avg_wrapup_s=_ratio(totals.wrapup_s, answered),
+    )
+
+
 def queue_figures(
     calls: Iterable[CallFact], rules: ReportRules, target_s: float | None
 ) -> QueueFigures:
     """Figures of the offered calls among `calls`. `target_s` is the service-level
     target, or None when the calls span queues with different targets (each call is
     then held to its own queue's target, and no single target is reported)."""
-    offered = [c for c in calls if is_offered(c)]
-    short = [c for c in offered if is_short_abandon(c, rules)]
-    counted = [c for c in offered if not is_short_abandon(c, rules)]
-    answered = [c for c in counted if c.outcome == CallOutcome.ANSWERED.value]
-    abandoned = [c for c in counted if c.outcome == CallOutcome.ABANDONED.value]
-    within = [
-        c
-        for c in answered
-        if (c.wait_s or 0.0) <= (target_s if target_s is not None else rules.target_for(c.queue))
-    ]
-    waits = [c.wait_s for c in counted if c.wait_s is not None]
-    talks, wrapups = _handle_times(answered)
-    return QueueFigures(
-        offered=len(offered),
-        answered=len(answered),
-        abandoned=len(abandoned),
-        short_abandoned=len(short),
-        overflowed=sum(1 for c in counted if c.outcome == CallOutcome.OVERFLOWED.value),
-        callbacks=sum(1 for c in counted if c.outcome == CallOutcome.CALLBACK.value),
-        abandon_rate=_ratio(len(abandoned), len(counted)),
-        service_level=_ratio(len(within), len(counted)),
-        service_level_target_s=target_s,
-        answered_within_target=len(within),
-        asa_s=_mean([c.wait_s or 0.0 for c in answered]),
-        avg_wait_s=_mean(waits),
-        max_wait_s=max(waits) if waits else None,
-        aht_s=_mean([t + w for t, w in zip(talks, wrapups, strict=True)]),
-        avg_talk_s=_mean(talks),
-        avg_wrapup_s=_mean(wrapups),
-    )
+    return figures_of(queue_totals(calls, rules, target_s), target_s)
 
 
 def agent_figures(calls: Iterable[CallFact], time_in_states: Mapping[str, float]) -> AgentFigures:

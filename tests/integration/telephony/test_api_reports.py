@@ -309,3 +309,72 @@ async def test_the_journal_exports_as_app_queues_queue_log_for_existing_tools(
     assert await _problem(sup, accounts, "/api/v1/calls/queue_log", 422, **years) == (
         "invalid_value"
     )
+
+
+def _cell_as_before(value: Any) -> Any:
+    """The CSV cell the export wrote before it read plain rows: the call's JSON value,
+    a text a spreadsheet would run as a formula quoted (a phone number left alone)."""
+    number = isinstance(value, str) and value.startswith("+") and value[1:].isdigit()
+    if isinstance(value, str) and value.startswith(("=", "-", "@", "\t", "\r", "+")):
+        return value if number else "'" + value
+    return "" if value is None else value
+
+
+AWKWARD_CALLS = [
+    CallRecord(
+        "c-é,1",
+        direction=Direction.INBOUND,
+        caller_number='=HYPERLINK("http://x.test","a, b")',
+        dialled_number="\t+33189900000",
+        ivr_path='main>1 "quoted",\nnext line\r\nand a CR',
+        queue="ventes-Île",
+        agent_id="@2001",
+        agent_ids=["-2002", "a,b", 'q"uote', "é\\x"],
+        started_at=_at(9, 0, 10) + timedelta(microseconds=123456),
+        enqueued_at=_at(9, 0, 11),
+        answered_at=_at(9, 0, 12) + timedelta(microseconds=1),
+        ended_at=_at(9, 1, 0),
+        wait_s=0.1 + 0.2,
+        talk_s=-1.5,
+        wrapup_s=1e-7,
+        outcome=CallOutcome.ANSWERED,
+        uniqueid="+1735000000",
+        linkedid="+17350.00001",
+    ),
+    CallRecord(
+        "c+2",
+        direction=Direction.OUTBOUND,
+        dialled_number="-12",
+        started_at=_at(9, 30),
+        agent_ids=["a, b", "[c]"],
+        uniqueid="+",
+        linkedid="",
+    ),
+]
+
+
+async def test_the_csv_export_writes_each_cell_as_the_calls_json_with_formulas_quoted(
+    server: Server, sup: aiohttp.ClientSession, accounts: Accounts
+) -> None:
+    # Texts with commas, quotes, line breaks, non-ASCII and formula starts; times with
+    # and without microseconds; None and numbers of every sort; morning rows around them.
+    await server.crm.record_calls([*MORNING_CALLS, *AWKWARD_CALLS])
+    page = await _json(sup, accounts, "/api/v1/calls", limit="500")
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    columns = list(page["calls"][0])
+    writer.writerow(columns)
+    for call in page["calls"]:
+        call["agent_ids"] = " ".join(call["agent_ids"])
+        writer.writerow([_cell_as_before(call[column]) for column in columns])
+    async with sup.get(accounts.url("/api/v1/calls"), params={"format": "csv"}) as r:
+        assert r.status == 200
+        body = await r.read()
+    assert body == expected.getvalue().encode()
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    awkward = next(row for row in rows if row["call_id"] == "c-é,1")
+    assert awkward["remote_number"].startswith("'=HYPERLINK")
+    # The journal adds the agent who answered to the agents offered.
+    assert awkward["agent_ids"] == "'-2002 a,b q\"uote é\\x @2001"
+    assert (awkward["uniqueid"], awkward["linkedid"]) == ("+1735000000", "'+17350.00001")
+    assert awkward["started_at"] == "2025-01-06T08:00:10.123456+00:00"

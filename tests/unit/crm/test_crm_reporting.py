@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,7 @@ from crm.domain.reporting import (
     bucket_calls,
     interval_starts,
     queue_figures,
+    queue_totals,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -140,3 +143,29 @@ def test_a_call_falls_in_the_interval_its_start_is_in_and_periods_start_on_the_g
     at_0929 = _call("answered", 1, 1, 1, at=datetime(2025, 1, 6, 8, 29, 59, tzinfo=UTC))
     at_0930 = _call("answered", 1, 1, 1, at=datetime(2025, 1, 6, 8, 30, tzinfo=UTC))
     assert bucket_calls([at_0929, at_0930], starts) == [[at_0929], [at_0930]]
+
+
+def test_queue_totals_add_up_to_the_totals_of_every_queue_together() -> None:
+    # What `queue_stats` relies on to give every queue together from each queue's sums.
+    rng = random.Random(5)
+    outcomes = ["answered", "abandoned", "overflowed", "callback", "closed_hours", None]
+    calls = [
+        _call(
+            rng.choice(outcomes),
+            rng.choice([None, 3.0, 5.0, 20.0, 45.0, rng.uniform(0, 90)]),
+            rng.choice([None, rng.uniform(0, 300)]),
+            rng.choice([None, 15.0]),
+            queue=rng.choice(["sales", "support", "other"]),
+            direction=rng.choice(["inbound", "inbound", "outbound"]),
+        )
+        for _ in range(300)
+    ]
+    each = [
+        queue_totals([c for c in calls if c.queue == q], RULES, RULES.target_for(q))
+        for q in ("sales", "support", "other")
+    ]
+    together = queue_totals(calls, RULES, None)
+    added = each[0] + each[1] + each[2]
+    assert together.offered > 0 and together.answered_within_target > 0
+    for name, value in dataclasses.asdict(together).items():
+        assert getattr(added, name) == pytest.approx(value), name

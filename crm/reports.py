@@ -29,11 +29,13 @@ from crm.domain.reporting import (
     QueueFigures,
     QueueTotals,
     ReportRules,
+    SatisfactionFigures,
     agent_figures,
     bucket_calls,
     figures_of,
     interval_starts,
     queue_figures,
+    satisfaction_figures,
 )
 from crm.errors import InvalidValue, NotFound
 from crm.phone import normalize_or_raw
@@ -105,6 +107,19 @@ class QueueStats:
     service_level_definition: str
     queues: list[QueueRow]
     total: QueueFigures
+
+
+@dataclass(frozen=True)
+class SatisfactionRow:
+    queue: str | None  # None: cases of no queue (opened by hand without one)
+    figures: SatisfactionFigures
+
+
+@dataclass(frozen=True)
+class SatisfactionStats:
+    period: Period
+    queues: list[SatisfactionRow]
+    total: SatisfactionFigures
 
 
 @dataclass(frozen=True)
@@ -240,6 +255,18 @@ class ReportingService:
             total=figures_of(sum(totals.values(), QueueTotals()), None),
         )
 
+    async def satisfaction(self, period: Period) -> SatisfactionStats:
+        """Q4: the survey answers given in the period, per queue of their case and in all."""
+        answers = await self._store.survey_scores(period.start, period.end)
+        by_queue: dict[str | None, list[int]] = {}
+        for queue, score in answers:
+            by_queue.setdefault(queue, []).append(score)
+        rows = [
+            SatisfactionRow(queue, satisfaction_figures(scores))
+            for queue, scores in sorted(by_queue.items(), key=lambda item: item[0] or "")
+        ]
+        return SatisfactionStats(period, rows, satisfaction_figures(s for _, s in answers))
+
     async def agent_stats(self, period: Period, agent_id: str | None = None) -> AgentStats:
         """Every agent who handled a call or changed state in the period (or one)."""
         facts = await self._store.call_facts(period.start, period.end, agent_id=agent_id)
@@ -254,7 +281,9 @@ class ReportingService:
         rows = []
         for agent in agents:
             at_start, transitions = states.get(agent, (None, []))
-            seconds = time_in_states(transitions, period.start, period.end, at_start)
+            # Time in a state stops now: today's figures hold no time yet to come.
+            until = max(period.start, min(period.end, self._clock.now()))
+            seconds = time_in_states(transitions, period.start, until, at_start)
             rows.append(AgentRow(agent, agent_figures(calls_of.get(agent, []), seconds)))
         return AgentStats(period, rows)
 

@@ -208,6 +208,22 @@ async def queue_stats(request: web.Request) -> web.Response:
     )
 
 
+@endpoint(SUPERVISOR, query=QueueStatsQuery)
+async def satisfaction_stats(request: web.Request) -> web.Response:
+    """Q4: the satisfaction survey answers given over the period (score 1 to 5), per queue
+    of their case and all together."""
+    query = parsed_query(request, QueueStatsQuery)
+    reports = request.app[REPORTS]
+    stats = await reports.satisfaction(reports.period(query.start, query.end))
+    return json_response(
+        {
+            "period": _period_json(stats.period),
+            "queues": [{"queue": row.queue, **to_json(row.figures)} for row in stats.queues],
+            "total": stats.total,
+        }
+    )
+
+
 @endpoint(SIGNED_IN, query=AgentStatsQuery)
 async def agent_stats(request: web.Request) -> web.Response:
     """Per agent over the period: calls answered and placed, talk and wrap-up time, AHT,
@@ -276,6 +292,7 @@ def add_routes(app: web.Application, reports: ReportingService) -> None:
     app.router.add_get("/api/v1/calls/queue_log", queue_log)
     app.router.add_get("/api/v1/calls/{call_id}", stored_call)
     app.router.add_get("/api/v1/stats/queues", queue_stats)
+    app.router.add_get("/api/v1/stats/satisfaction", satisfaction_stats)
     app.router.add_get("/api/v1/stats/agents", agent_stats)
     app.router.add_get("/api/v1/stats/intervals", interval_stats)
     app.router.add_get("/api/v1/journal", journal)

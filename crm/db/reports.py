@@ -26,8 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.db.models import AgentStateChange, Call, Case, UtcDateTime
+from crm.db.models import AgentStateChange, Call, Case, CaseEvent, UtcDateTime
 from crm.domain.journal import CallOutcome, Direction
+from crm.domain.mail_rules import SURVEY_SCORE_FIELD
 from crm.domain.queue_log import LoggedCall, StateChange
 from crm.domain.reporting import CallFact, CallFilter, QueueTotals, ReportRules
 
@@ -177,6 +178,21 @@ class ReportRepository:
             for agent_id, state, at in await connection.execute(during):
                 found.setdefault(agent_id, (None, []))[1].append((state, at))
         return found
+
+    async def survey_scores(self, start: datetime, end: datetime) -> list[tuple[str | None, int]]:
+        """Q4: the survey answers given in [start, end), each with its case's queue."""
+        stmt = (
+            select(Case.queue, CaseEvent.new_value)
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(
+                CaseEvent.field == SURVEY_SCORE_FIELD,
+                CaseEvent.at >= start,
+                CaseEvent.at < end,
+            )
+        )
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(stmt)
+            return [(queue, int(score)) for queue, score in rows if score and score.isdigit()]
 
     async def queue_log_facts(
         self, start: datetime, end: datetime

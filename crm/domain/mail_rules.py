@@ -17,6 +17,11 @@ class MailKind(StrEnum):
     AGENT_MESSAGE = "agent_message"
 
 
+# The audit entry that holds a case's survey answer, and the scores it may have (Q4).
+SURVEY_SCORE_FIELD = "csat_score"
+SURVEY_SCORES = range(1, 6)
+
+
 def csat_eligible(
     *,
     case_csat_sent: bool,

@@ -12,6 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from crm.domain.journal import CallOutcome, Direction
+from crm.domain.mail_rules import SURVEY_SCORES
 
 IntervalSize = Literal["15", "30", "60", "day"]
 
@@ -303,3 +304,19 @@ def bucket_calls(calls: Iterable[CallFact], starts: Sequence[datetime]) -> list[
         if index >= 0:
             buckets[index].append(call)
     return buckets
+
+
+@dataclass(frozen=True)
+class SatisfactionFigures:
+    """Q4's survey answers: how many, their mean, and how many gave each score."""
+
+    answers: int
+    average: float | None
+    scores: dict[str, int]
+
+
+def satisfaction_figures(scores: Iterable[int]) -> SatisfactionFigures:
+    given = [s for s in scores if s in SURVEY_SCORES]
+    counts = {str(score): given.count(score) for score in SURVEY_SCORES}
+    average = sum(given) / len(given) if given else None
+    return SatisfactionFigures(len(given), average, counts)

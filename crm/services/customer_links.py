@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from crm.db.models import FollowUp
 from crm.domain.cases import CaseStatus
+from crm.domain.mail_rules import SURVEY_SCORE_FIELD, SURVEY_SCORES
 from crm.errors import AlreadyAnswered, CaseNotResolved, InvalidLink, InvalidValue
 from crm.links import CaseLinks, LinkPurpose
 from crm.services.case_actions import CaseActions
@@ -16,8 +17,6 @@ from crm.services.mappers import case_info
 from crm.views import CaseInfo
 
 CUSTOMER_ACTOR = "customer"
-SURVEY_FIELD = "csat_score"  # the audit entry that holds the answer
-SURVEY_SCORES = range(1, 6)
 
 
 @dataclass(frozen=True)
@@ -72,13 +71,13 @@ class CustomerLinkService:
         number = self._links().case_number(LinkPurpose.SURVEY, token)
         async with self._ctx.uow() as uow:
             case_ = await require_case(uow, number, for_update=True)
-            if any(e.field == SURVEY_FIELD for e in await uow.cases.events(case_.id)):
+            if any(e.field == SURVEY_SCORE_FIELD for e in await uow.cases.events(case_.id)):
                 raise AlreadyAnswered(
                     f"the survey of case {number} was answered", case_number=number
                 )
             now = self._ctx.clock.now()
             await self._actions.audit(
-                uow, case_, CUSTOMER_ACTOR, SURVEY_FIELD, None, str(score), now
+                uow, case_, CUSTOMER_ACTOR, SURVEY_SCORE_FIELD, None, str(score), now
             )
             await uow.cases.add_follow_up(
                 FollowUp(

@@ -77,6 +77,12 @@ async def signed_in(server: Server, login: str = "root") -> AsyncIterator[aiohtt
         await accounts.close()
 
 
+async def answer(response: aiohttp.ClientResponse, status: int = 200) -> Any:
+    """The JSON body of a response checked to have `status` (its text shown when not)."""
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
 async def problem(response: aiohttp.ClientResponse, status: int, code: str) -> dict[str, Any]:
     """The problem+json body of a refusal, checked to have `status` and the stable `code`."""
     assert response.status == status, await response.text()

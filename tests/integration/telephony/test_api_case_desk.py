@@ -19,7 +19,7 @@ from acd.telephony.case_assigner import CaseAssigned
 from crm.domain.assignment import AssignmentStep
 from crm.domain.journal import Direction
 from crm.views import CallRecord, NewCustomer
-from tests.support.accounts import Accounts, problem
+from tests.support.accounts import Accounts, answer, problem
 from tests.support.server import ready
 from tests.support.waiting import next_event
 
@@ -48,19 +48,14 @@ async def sup(accounts: Accounts) -> aiohttp.ClientSession:
     return await accounts.client("sup")
 
 
-async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
-    assert response.status == status, await response.text()
-    return await response.json()
-
-
 async def _open(client: aiohttp.ClientSession, accounts: Accounts, **body: Any) -> Any:
     async with client.post(accounts.url("/api/v1/cases"), json=body) as r:
-        return await _json(r, 201)
+        return await answer(r, 201)
 
 
 async def _numbers(client: aiohttp.ClientSession, accounts: Accounts, **query: Any) -> list[str]:
     async with client.get(accounts.url("/api/v1/cases"), params=query) as r:
-        return [c["number"] for c in (await _json(r))["cases"]]
+        return [c["number"] for c in (await answer(r))["cases"]]
 
 
 async def test_an_agent_opens_a_case_by_hand_and_it_is_theirs_with_its_note(
@@ -77,7 +72,7 @@ async def test_an_agent_opens_a_case_by_hand_and_it_is_theirs_with_its_note(
         "+33614000001",
     )
     async with ben.get(accounts.url(f"/api/v1/cases/{case['number']}")) as r:
-        details = await _json(r)
+        details = await answer(r)
     assert [(f["author"], f["body"]) for f in details["follow_ups"]] == [
         ("2002", "Charged twice in March")
     ]
@@ -101,7 +96,7 @@ async def test_a_case_form_with_a_bad_field_is_refused_and_opens_nothing(
         async with ben.post(accounts.url("/api/v1/cases"), json=body) as r:
             await problem(r, status, code)
     async with ben.get(accounts.url("/api/v1/agents/2002/cases")) as r:
-        assert (await _json(r))["cases"] == []
+        assert (await answer(r))["cases"] == []
     assert await _numbers(ben, accounts, owner="none") == []
 
 
@@ -118,19 +113,19 @@ async def test_a_full_case_queue_sends_new_cases_to_the_pool_and_a_supervisor_as
     async with ben.post(assign, json={"agent_id": "2002"}) as r:
         await problem(r, 409, "agent_queue_full")
     async with sup.post(assign, json={"agent_id": "2002"}) as r:
-        assert (await _json(r))["owner_agent_id"] == "2002"
+        assert (await answer(r))["owner_agent_id"] == "2002"
     sixth = await _open(sup, accounts, title="for Ben anyway", queue="support", owner="2002")
     assert sixth["owner_agent_id"] == "2002"
 
     async with ben.get(accounts.url("/api/v1/agents/2002/cases")) as r:
-        queue = await _json(r)
+        queue = await answer(r)
     assert queue["capacity"] == 4
     assert sorted(c["number"] for c in queue["cases"]) == sorted(
         [c["number"] for c in mine] + [fifth["number"], sixth["number"]]
     )
     assert await _numbers(ben, accounts, owner="none") == []
     async with sup.post(assign, json={"agent_id": None}) as r:
-        assert (await _json(r))["owner_agent_id"] is None
+        assert (await answer(r))["owner_agent_id"] is None
     assert await _numbers(ben, accounts, owner="none") == [fifth["number"]]
 
 
@@ -159,7 +154,7 @@ async def test_the_pool_holds_the_teams_unowned_cases_most_urgent_first(
     async with cleo.post(take, json={"agent_id": None}) as r:
         await problem(r, 403, "forbidden")
     async with cleo.post(take, json={"agent_id": "2003"}) as r:
-        assert (await _json(r))["status"] == "open"
+        assert (await answer(r))["status"] == "open"
     async with cleo.post(take, json={}) as r:
         await problem(r, 400, "invalid_request")
     async with cleo.post(accounts.url(f"/api/v1/cases/{low['number']}/assign"), json={}) as r:
@@ -174,7 +169,7 @@ async def test_the_case_type_is_set_by_the_agent_and_an_escalated_case_waits_in_
     case = await _open(ben, accounts, title="Router down", queue="support")
     path = accounts.url(f"/api/v1/cases/{case['number']}")
     async with ben.patch(path, json={"subject": "network", "severity": "critical"}) as r:
-        edited = await _json(r)
+        edited = await answer(r)
     assert (edited["subject"], edited["severity"], edited["title"]) == (
         "network",
         "critical",
@@ -183,11 +178,11 @@ async def test_the_case_type_is_set_by_the_agent_and_an_escalated_case_waits_in_
     async with ben.patch(path, json={"severity": "fatal"}) as r:
         await problem(r, 400, "invalid_request")
     async with ben.get(path) as r:
-        audit = [(a["field"], a["new_value"]) for a in (await _json(r))["audit"]]
+        audit = [(a["field"], a["new_value"]) for a in (await answer(r))["audit"]]
     assert ("subject", "network") in audit and ("severity", "critical") in audit
 
     async with ben.post(f"{path}/escalate", json={}) as r:
-        escalated = await _json(r)
+        escalated = await answer(r)
     # Nobody of level 1 handles "network" cases in this centre: the case waits unowned.
     assert (escalated["escalation_level"], escalated["owner_agent_id"]) == (1, None)
     assert await _numbers(sup, accounts, owner="none", level=1) == [case["number"]]
@@ -204,7 +199,7 @@ async def test_a_customers_mail_reply_reopens_the_case_on_the_desk(
     case = await _open(ben, accounts, title="Invoice", customer_id=customer.id)
     status = accounts.url(f"/api/v1/cases/{case['number']}/status")
     async with ben.post(status, json={"status": "waiting_for_customer", "message": "IBAN?"}) as r:
-        assert (await _json(r))["auto_close_at"] is not None
+        assert (await answer(r))["auto_close_at"] is not None
 
     reply = EmailMessage()
     reply["From"], reply["To"] = "Inès <ines@example.org>", "support@example.test"
@@ -214,7 +209,7 @@ async def test_a_customers_mail_reply_reopens_the_case_on_the_desk(
     await aiosmtplib.send(reply, hostname="127.0.0.1", port=server.mail_in.port, timeout=5)
 
     async with ben.get(accounts.url(f"/api/v1/cases/{case['number']}")) as r:
-        details = await _json(r)
+        details = await answer(r)
     assert (details["case"]["status"], details["case"]["auto_close_at"]) == ("open", None)
     assert [(f["kind"], f["author"]) for f in details["follow_ups"]] == [
         ("mail_in", "ines@example.org")
@@ -255,7 +250,7 @@ async def test_a_case_nobody_owns_goes_to_the_contacts_last_agent_else_the_least
     assert (got.agent_id, got.step) == ("2002", AssignmentStep.WORKLOAD)
 
     async with sup.get(accounts.url(f"/api/v1/cases/{smart['number']}")) as r:
-        details = await _json(r)
+        details = await answer(r)
     assert details["case"]["owner_agent_id"] == "2001"
     assert ("owner", "2001", "assignment:smart") in [
         (a["field"], a["new_value"], a["actor"]) for a in details["audit"]
@@ -281,10 +276,10 @@ async def test_an_agent_books_a_call_back_for_a_case_owner_who_is_busy(
     booking = {"assignee": "2002", "kind": "call", "title": "Call back about the quote"}
     booking |= {"due_at": due, "case_number": case["number"]}
     async with anna.post(accounts.url("/api/v1/tasks"), json=booking) as r:
-        booked = await _json(r, 201)
+        booked = await answer(r, 201)
     assert (booked["assignee"], booked["created_by"]) == ("2002", "2001")
     async with ben.get(accounts.url("/api/v1/agents/2002/tasks")) as r:
-        assert [t["id"] for t in await _json(r)] == [booked["id"]]
+        assert [t["id"] for t in await answer(r)] == [booked["id"]]
 
     refused = [
         (anna, {**booking, "assignee": "2004"}),  # not the case's owner
@@ -295,4 +290,4 @@ async def test_an_agent_books_a_call_back_for_a_case_owner_who_is_busy(
         async with client.post(accounts.url("/api/v1/tasks"), json=body) as r:
             await problem(r, 403, "forbidden")
     async with ben.get(accounts.url("/api/v1/agents/2002/tasks")) as r:
-        assert len(await _json(r)) == 1
+        assert len(await answer(r)) == 1

@@ -14,7 +14,7 @@ from acd.bootstrap import Server
 from acd.config import Settings
 from acd.telephony.events import TicketOpened
 from crm.views import NewCustomer
-from tests.support.accounts import Accounts, problem
+from tests.support.accounts import Accounts, answer, problem
 from tests.support.sandbox import Switchboard
 from tests.support.server import ready
 from tests.support.waiting import next_event
@@ -36,11 +36,6 @@ async def sup(accounts: Accounts) -> aiohttp.ClientSession:
     return await accounts.client("sup")
 
 
-async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
-    assert response.status == status, await response.text()
-    return await response.json()
-
-
 async def test_a_new_callers_case_is_found_by_number_and_becomes_the_customers_they_create(
     server: Server,
     switchboard: Switchboard,
@@ -56,7 +51,7 @@ async def test_a_new_callers_case_is_found_by_number_and_becomes_the_customers_t
 
     # Before any customer exists, the screen pop finds the case opened for the number.
     async with ben.get(accounts.url("/api/v1/customers"), params={"q": "06 11 00 00 78"}) as r:
-        pop = await _json(r)
+        pop = await answer(r)
     assert pop["customer"] is None
     assert [c["number"] for c in pop["cases"]] == [ticket.case_number]
 
@@ -68,18 +63,18 @@ async def test_a_new_callers_case_is_found_by_number_and_becomes_the_customers_t
         "custom_fields": {"contract": "gold", "seats": 12},
     }
     async with ben.post(accounts.url("/api/v1/customers"), json=form) as r:
-        created = await _json(r, 201)
+        created = await answer(r, 201)
     assert created["account_number"]  # made by the CRM when the form leaves it empty
     assert created["phones"] == ["+33611000078", "+33144000001"]
     assert created["emails"] == ["lea.martin@example.org"]
     assert created["display_name"] == "Léa Martin"
 
     async with ben.get(accounts.url("/api/v1/customers"), params={"q": "0611000078"}) as r:
-        pop = await _json(r)
+        pop = await answer(r)
     assert pop["customer"]["id"] == created["id"]
     assert [c["number"] for c in pop["cases"]] == [ticket.case_number]
     async with sup.get(accounts.url("/api/v1/calls"), params={"number": "0611000078"}) as r:
-        calls = (await _json(r))["calls"]
+        calls = (await answer(r))["calls"]
     assert [(c["call_id"], c["customer_id"]) for c in calls] == [(ticket.call_id, created["id"])]
 
 
@@ -89,19 +84,19 @@ async def test_an_edit_changes_only_what_it_names(
     form = {"account_number": "ACC-7", "first_name": "Paul", "company": "Octave SARL"}
     form |= {"phones": ["0612000001"], "custom_fields": {"contract": "gold", "seats": 3}}
     async with ben.post(accounts.url("/api/v1/customers"), json=form) as r:
-        customer_id = (await _json(r, 201))["id"]
+        customer_id = (await answer(r, 201))["id"]
     path = accounts.url(f"/api/v1/customers/{customer_id}")
     changes = {"last_name": "Valéry", "phones": ["0612000002"], "custom_fields": {"seats": None}}
     async with ben.patch(path, json=changes) as r:
-        edited = await _json(r)
+        edited = await answer(r)
     assert (edited["first_name"], edited["last_name"]) == ("Paul", "Valéry")
     assert edited["company"] == "Octave SARL"
     assert edited["phones"] == ["+33612000002"]
     assert edited["custom_fields"] == {"contract": "gold"}
     async with ben.get(path) as r:
-        assert (await _json(r))["customer"] == edited
+        assert (await answer(r))["customer"] == edited
     async with ben.get(accounts.url("/api/v1/customers"), params={"q": "0612000001"}) as r:
-        assert (await _json(r))["customer"] is None
+        assert (await answer(r))["customer"] is None
 
 
 async def test_merging_keeps_every_phone_email_case_call_and_task_of_the_duplicates(
@@ -141,7 +136,7 @@ async def test_merging_keeps_every_phone_email_case_call_and_task_of_the_duplica
     async with ben.post(merge, json={"duplicates": [twin.id]}) as r:
         await problem(r, 403, "forbidden")
     async with sup.post(merge, json={"duplicates": [twin.id, third.id]}) as r:
-        merged = await _json(r)
+        merged = await answer(r)
     customer = merged["customer"]
     assert customer["id"] == kept.id and customer["account_number"] == "A-1"
     assert (customer["first_name"], customer["last_name"]) == ("Marie", "Curie")
@@ -155,9 +150,9 @@ async def test_merging_keeps_every_phone_email_case_call_and_task_of_the_duplica
             await problem(r, 404, "unknown_customer")
     for query in ("0601000002", "mc@example.org", cases[2]):
         async with ben.get(accounts.url("/api/v1/customers"), params={"q": query}) as r:
-            assert (await _json(r))["customer"]["id"] == kept.id, query
+            assert (await answer(r))["customer"]["id"] == kept.id, query
     async with ben.get(accounts.url("/api/v1/agents/2002/tasks")) as r:
-        tasks = await _json(r)
+        tasks = await answer(r)
     assert [t["id"] for t in tasks if t["id"] == task.id]
 
 
@@ -166,7 +161,7 @@ async def test_bad_customer_input_is_refused_and_changes_nothing(
 ) -> None:  # C1
     url = accounts.url("/api/v1/customers")
     async with ben.post(url, json={"account_number": "B-1", "phones": ["0613000001"]}) as r:
-        customer_id = (await _json(r, 201))["id"]
+        customer_id = (await answer(r, 201))["id"]
     refused = [
         ({"account_number": "B-1"}, 409, "duplicate_account_number"),
         ({"account_number": "B-2", "emails": ["not an address"]}, 422, "invalid_email"),
@@ -179,13 +174,13 @@ async def test_bad_customer_input_is_refused_and_changes_nothing(
         async with ben.post(url, json=body) as r:
             await problem(r, status, code)
     async with ben.get(url, params={"q": "B-2"}) as r:
-        assert (await _json(r))["customer"] is None
+        assert (await answer(r))["customer"] is None
 
     path = accounts.url(f"/api/v1/customers/{customer_id}")
     async with ben.patch(path, json={"first_name": "Zoé", "emails": ["nope"]}) as r:
         await problem(r, 422, "invalid_email")
     async with ben.get(path) as r:
-        assert (await _json(r))["customer"]["first_name"] == ""
+        assert (await answer(r))["customer"]["first_name"] == ""
     async with ben.patch(accounts.url("/api/v1/customers/999999"), json={}) as r:
         await problem(r, 404, "unknown_customer")
     async with sup.post(f"{path}/merge", json={"duplicates": [customer_id]}) as r:
@@ -195,4 +190,4 @@ async def test_bad_customer_input_is_refused_and_changes_nothing(
     async with sup.post(f"{path}/merge", json={"duplicates": [2, 3, 4]}) as r:
         await problem(r, 400, "invalid_request")
     async with ben.get(path) as r:
-        assert (await _json(r))["customer"]["phones"] == ["+33613000001"]
+        assert (await answer(r))["customer"]["phones"] == ["+33613000001"]

@@ -378,3 +378,13 @@ async def test_the_csv_export_writes_each_cell_as_the_calls_json_with_formulas_q
     assert awkward["agent_ids"] == "'-2002 a,b q\"uote é\\x @2001"
     assert (awkward["uniqueid"], awkward["linkedid"]) == ("+1735000000", "'+17350.00001")
     assert awkward["started_at"] == "2025-01-06T08:00:10.123456+00:00"
+
+
+async def test_todays_time_in_states_stops_at_now(
+    server: Server, ben: aiohttp.ClientSession, accounts: Accounts
+) -> None:  # D8
+    await server.crm.record_agent_states([("2002", "ready", None, datetime.now(UTC))])
+    today = await _json(ben, accounts, "/api/v1/stats/agents")
+    start = datetime.fromisoformat(today["period"]["from"])
+    counted = sum(today["agents"][0]["time_in_states"].values())
+    assert counted <= (datetime.now(UTC) - start).total_seconds() + 1

@@ -14,7 +14,7 @@ import pytest
 from acd.bootstrap import Server
 from acd.config import Settings
 from crm.views import NewCustomer
-from tests.support.accounts import Accounts, problem
+from tests.support.accounts import Accounts, answer, problem
 from tests.support.mail import SmtpServer, free_port
 from tests.support.waiting import until
 
@@ -54,22 +54,28 @@ def _token(message: Message, purpose: str) -> str:
     return found.group(1)
 
 
+async def _resolved_case(server: Server, accounts: Accounts, name: str, email: str) -> str:
+    """A case of a new customer that Ben opens and resolves: its resolution mail leaves."""
+    ben = await accounts.client("ben")
+    customer = await server.crm.create_customer(NewCustomer(first_name=name, emails=[email]))
+    async with ben.post(
+        accounts.url("/api/v1/cases"),
+        json={"title": "VPN", "customer_id": customer.id, "queue": "support"},
+    ) as r:
+        number: str = (await answer(r, 201))["number"]
+    async with ben.post(
+        accounts.url(f"/api/v1/cases/{number}/status"), json={"status": "resolved"}
+    ) as r:
+        await answer(r)
+    return number
+
+
 async def test_the_customer_confirms_the_resolution_and_then_answers_the_survey(
     server: Server, accounts: Accounts, smtp: SmtpServer
 ) -> None:  # D7, Q4
     ben = await accounts.client("ben")
     anyone = await accounts.client(None)
-    customer = await server.crm.create_customer(
-        NewCustomer(first_name="Hugo", emails=["hugo@example.org"])
-    )
-    async with ben.post(
-        accounts.url("/api/v1/cases"), json={"title": "VPN", "customer_id": customer.id}
-    ) as r:
-        number = (await r.json())["number"]
-    async with ben.post(
-        accounts.url(f"/api/v1/cases/{number}/status"), json={"status": "resolved"}
-    ) as r:
-        assert r.status == 200
+    number = await _resolved_case(server, accounts, "Hugo", "hugo@example.org")
     confirm = _token(await _mail(smtp, "hugo@example.org", "solved"), "confirm")
     assert not [m for m in smtp.inbox.to("hugo@example.org") if "How did we do" in m["Subject"]]
 
@@ -81,10 +87,10 @@ async def test_the_customer_confirms_the_resolution_and_then_answers_the_survey(
         assert (await r.json())["status"] == "closed"  # a second click changes nothing
     survey = _token(await _mail(smtp, "hugo@example.org", "How did we do"), "survey")
 
-    answer = {"token": survey, "score": 4, "comment": "Quick, thanks"}
-    async with anyone.post(accounts.url("/api/v1/links/survey"), json=answer) as r:
+    given = {"token": survey, "score": 4, "comment": "Quick, thanks"}
+    async with anyone.post(accounts.url("/api/v1/links/survey"), json=given) as r:
         assert (await r.json()) == {"case_number": number, "score": 4}
-    async with anyone.post(accounts.url("/api/v1/links/survey"), json=answer) as r:
+    async with anyone.post(accounts.url("/api/v1/links/survey"), json=given) as r:
         await problem(r, 409, "already_answered")
     async with ben.get(accounts.url(f"/api/v1/cases/{number}")) as r:
         details: dict[str, Any] = await r.json()
@@ -95,6 +101,12 @@ async def test_the_customer_confirms_the_resolution_and_then_answers_the_survey(
     assert ("csat_score", "4", "customer") in [
         (a["field"], a["new_value"], a["actor"]) for a in details["audit"]
     ]
+    sup = await accounts.client("sup")
+    async with sup.get(accounts.url("/api/v1/stats/satisfaction")) as r:
+        stats = await answer(r)
+    support = {"answers": 1, "average": 4, "scores": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}}
+    assert stats["queues"] == [{"queue": "support", **support}]
+    assert stats["total"] == support
 
 
 async def test_a_forged_expired_or_misused_link_is_refused_and_changes_nothing(
@@ -102,17 +114,7 @@ async def test_a_forged_expired_or_misused_link_is_refused_and_changes_nothing(
 ) -> None:  # D7, Q4
     ben = await accounts.client("ben")
     anyone = await accounts.client(None)
-    customer = await server.crm.create_customer(
-        NewCustomer(first_name="Lou", emails=["lou@example.org"])
-    )
-    async with ben.post(
-        accounts.url("/api/v1/cases"), json={"title": "Mail", "customer_id": customer.id}
-    ) as r:
-        number = (await r.json())["number"]
-    async with ben.post(
-        accounts.url(f"/api/v1/cases/{number}/status"), json={"status": "resolved"}
-    ) as r:
-        assert r.status == 200
+    number = await _resolved_case(server, accounts, "Lou", "lou@example.org")
     confirm = _token(await _mail(smtp, "lou@example.org", "solved"), "confirm")
     refusals = [
         ("/api/v1/links/confirm", {"token": confirm[:-2] + "xx"}, 404, "invalid_link"),

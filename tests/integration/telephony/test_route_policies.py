@@ -43,6 +43,7 @@ POLICIES = {
     "GET /api/v1/calls/queue_log": "supervisor",
     "GET /api/v1/calls/{call_id}": "self",
     "GET /api/v1/stats/queues": "supervisor",
+    "GET /api/v1/stats/satisfaction": "supervisor",
     "GET /api/v1/stats/agents": "signed_in",
     "GET /api/v1/stats/intervals": "supervisor",
     "POST /api/v1/calls/{call_id}/transfer": "self",

@@ -3,7 +3,7 @@ written in batches; rows the database refuses are set aside, not lost."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -41,6 +41,23 @@ class JournalService:
         webhook wants them. Raises UnwritableRows when the database refuses their data."""
         with refused_as_unwritable():
             await again_on_conflict(partial(self._record_calls, records, False))
+
+    async def close_lost_calls(
+        self, keep: Collection[str], started_before: datetime, at: datetime
+    ) -> int:
+        """Close as lost, ended `at`, the rows still open of calls started before
+        `started_before` (a previous server's) except those in `keep` (taken up by this
+        one): they ended while no server was listening. Returns how many were closed."""
+        async with self._ctx.uow() as uow:
+            open_ids = await uow.calls.open_call_ids(started_before)
+        lost = [
+            CallRecord(call_id, ended_at=at, outcome=CallOutcome.LOST)
+            for call_id in sorted(open_ids.difference(keep))
+        ]
+        if lost:
+            with refused_as_unwritable():
+                await again_on_conflict(partial(self._record_calls, lost, False))
+        return len(lost)
 
     async def _record_calls(
         self, records: Sequence[CallRecord], want_entries: bool

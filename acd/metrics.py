@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
@@ -300,3 +300,9 @@ class _TimedRecorder:
 
     async def set_aside_journal_row(self, kind: str, row: Any, reason: str) -> None:
         await self._recorder.set_aside_journal_row(kind, row, reason)
+
+    async def close_lost_calls(
+        self, keep: Collection[str], started_before: datetime, at: datetime
+    ) -> int:
+        with self._call.time():
+            return await self._recorder.close_lost_calls(keep, started_before, at)

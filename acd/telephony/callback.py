@@ -69,6 +69,7 @@ class CallbackFlow(OfferFlow):
         call.phase = Phase.CALLBACK
         call.callback_number = number
         call.ivr_path.append("callback")
+        self._journal_progress(call)
         self._bus.publish(CallbackRequested(call_id, number.e164))
 
     def _callback_leg_gone(self, call: LiveCall, leg: AgentLeg) -> None:

@@ -64,12 +64,17 @@ class LiveCall:
     callback_attempts: int = 0
     transfer_pending: bool = False  # a transfer's Redirect is on its way to Asterisk
     case_id: int | None = None
+    # Found in Asterisk's channels after a restart: its start and answer times are the
+    # moment it was found, so the row keeps the ones its first server journaled.
+    adopted: bool = False
 
     @property
     def agent_id(self) -> str | None:
         return self.agent_ids[-1] if self.agent_ids else None
 
     def journal_record(self) -> CallRecord:
+        """The call's row as it stands: while the call is in progress it has no end and
+        no outcome (an outcome set early, closed hours, is written with the end)."""
         talk = (
             (self.ended_at - self.answered_at).total_seconds()
             if self.ended_at and self.answered_at
@@ -84,14 +89,14 @@ class LiveCall:
             queue=self.queue,
             agent_id=self.agent_id,
             agent_ids=tuple(self.agent_ids),
-            started_at=self.started_at,
+            started_at=None if self.adopted else self.started_at,
             enqueued_at=self.enqueued_at,
             offered_at=self.offered_at,
-            answered_at=self.answered_at,
+            answered_at=None if self.adopted else self.answered_at,
             ended_at=self.ended_at,
             wait_s=self.wait_s,
             talk_s=talk,
-            outcome=self.outcome,  # type: ignore[arg-type]
+            outcome=self.outcome if self.ended_at else None,  # type: ignore[arg-type]
             case_id=self.case_id,
             uniqueid=self.ids.uniqueid if self.ids else None,
             linkedid=self.ids.linkedid if self.ids else None,

@@ -40,6 +40,7 @@ class InboundFlow(OfferFlow):
             dialled_number=event.did,
         )
         self.calls[call.call_id] = call
+        self._journal_progress(call)
         log.info("call_arrived", did=event.did, caller=event.caller_number, call_id=call.call_id)
         self._bus.publish(
             CallArrived(
@@ -107,6 +108,7 @@ class InboundFlow(OfferFlow):
                 started_at=self._clock(),
                 ids=event.ids,
                 queue=event.queue,
+                adopted=True,
             )
             self.calls[call.call_id] = call
         if call.phase != Phase.IVR:
@@ -138,6 +140,7 @@ class InboundFlow(OfferFlow):
             )
         )
         self._bus.publish(CallQueuedEvent(call.call_id, call.queue, call.priority, preferred))
+        self._journal_progress(call)
         if remember:  # after the core's offer: the agent's phone rings first
             self._remember_on_channel(call)
         callback_after = self._centre.queues[call.queue].callback_after

@@ -1,5 +1,6 @@
-"""Writes finished calls and agent state changes to the CRM off the call-flow path,
-in order, with retries; a row the database refuses is set aside, never retried forever."""
+"""Writes calls (from their start, completed at their end) and agent state changes to
+the CRM off the call-flow path, in order, with retries; a row the database refuses is
+set aside, never retried forever."""
 
 from __future__ import annotations
 
@@ -35,6 +36,20 @@ class AgentStateRecord:
 
 
 @dataclass(frozen=True)
+class LostCallsSweep:
+    """Close the rows still open that a previous process started (before `started_before`)
+    and whose call is not in `keep` (the calls this process took up): Asterisk dropped
+    them while no server was listening."""
+
+    keep: frozenset[str]
+    started_before: datetime
+    at: datetime
+
+
+JournalRow = CallRecord | AgentStateRecord | LostCallsSweep
+
+
+@dataclass(frozen=True)
 class JournalStats:
     backlog: int  # rows recorded and not yet written or set aside
     written: int
@@ -60,7 +75,7 @@ class JournalWriter:
         self._recorder = recorder
         self._retry_delay = retry_delay
         self._linger = linger
-        self._queue: asyncio.Queue[CallRecord | AgentStateRecord] = asyncio.Queue(max_backlog)
+        self._queue: asyncio.Queue[JournalRow] = asyncio.Queue(max_backlog)
         self._flush = asyncio.Event()  # set while someone waits in drain(): no linger
         self._task: asyncio.Task[None] | None = None
         self._in_flight = 0
@@ -69,7 +84,7 @@ class JournalWriter:
         self._dead_letter_failures = 0
         self._dropped = 0
 
-    def record(self, record: CallRecord | AgentStateRecord) -> None:
+    def record(self, record: JournalRow) -> None:
         try:
             self._queue.put_nowait(record)
         except asyncio.QueueFull:
@@ -127,11 +142,14 @@ class JournalWriter:
             # Calls first: a wrap-up time updates a row the same batch may create.
             await self._write([r for r in batch if isinstance(r, CallRecord)])
             await self._write([r for r in batch if isinstance(r, AgentStateRecord)])
+            # After the rows: a sweep never closes a row this batch completes.
+            for sweep in (r for r in batch if isinstance(r, LostCallsSweep)):
+                await self._write([sweep])
             self._in_flight = 0
             for _ in batch:
                 self._queue.task_done()
 
-    async def _write(self, rows: Sequence[CallRecord | AgentStateRecord]) -> None:
+    async def _write(self, rows: Sequence[JournalRow]) -> None:
         """Rows of one kind, in order. Refused data: halves are written in turn until
         the refused rows stand alone, then those are set aside."""
         if not rows:
@@ -156,16 +174,26 @@ class JournalWriter:
                 self._written += len(rows)
                 return
 
-    async def _write_once(self, rows: Sequence[CallRecord | AgentStateRecord]) -> None:
+    async def _write_once(self, rows: Sequence[JournalRow]) -> None:
         if isinstance(rows[0], CallRecord):
             await self._recorder.journal_calls(cast(Sequence[CallRecord], rows))
+        elif isinstance(rows[0], LostCallsSweep):
+            sweep = rows[0]
+            closed = await self._recorder.close_lost_calls(
+                sweep.keep, sweep.started_before, sweep.at
+            )
+            log.info("journal_lost_calls_closed", count=closed)
         else:
             await self._recorder.record_agent_states(
                 (r.agent_id, r.state, r.reason, r.at)
                 for r in cast(Sequence[AgentStateRecord], rows)
             )
 
-    async def _set_aside(self, row: CallRecord | AgentStateRecord, reason: str) -> None:
+    async def _set_aside(self, row: JournalRow, reason: str) -> None:
+        if isinstance(row, LostCallsSweep):
+            # Nothing to keep: the rows stay open, and the next start sweeps them again.
+            log.error("journal_lost_calls_refused", reason=reason)
+            return
         kind = "call" if isinstance(row, CallRecord) else "agent_state"
         log.error("journal_row_set_aside", reason=reason, **_identity(row))
         try:
@@ -178,10 +206,12 @@ class JournalWriter:
             self._dead_letters += 1
 
 
-def _identity(row: CallRecord | AgentStateRecord) -> dict[str, Any]:
+def _identity(row: JournalRow) -> dict[str, Any]:
     """The fields that name a row in a log line, made printable."""
     if isinstance(row, CallRecord):
         fields = {"call_id": row.call_id}
+    elif isinstance(row, LostCallsSweep):
+        fields = {"started_before": row.started_before.isoformat()}
     else:
         fields = {"agent_id": row.agent_id, "state": row.state, "at": row.at.isoformat()}
     return {k: ascii(v)[1:-1] for k, v in fields.items()}

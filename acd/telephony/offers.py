@@ -75,6 +75,7 @@ class OfferFlow(Writer):
             call.queue = decision.to_queue
             call.overflowed = True
             call.ivr_path.append(f"overflow:{decision.to_queue}")
+            self._journal_progress(call)
             if call.ids is not None and call.phase == Phase.WAITING:
                 # A later process finds the caller in the queue they are in now.
                 self._send_apart(
@@ -135,6 +136,7 @@ class OfferFlow(Writer):
         # Asterisk gives up ringing one second after the core would have.
         self._originate(leg, application, data, caller_id, decision.ring_timeout + 1)
         self._bus.publish(CallOffered(call.call_id, decision.agent_id, decision.via.value))
+        self._journal_progress(call)
 
     def _outbound_dial(self, number: DialNumber) -> str:
         # Only the number's digits enter the dial string (`&` or `,` would change it).
@@ -263,6 +265,7 @@ class OfferFlow(Writer):
         call.phase = Phase.CONNECTED
         self._handle(routing.OfferAnswered(call.call_id, leg.agent_id, at=self._now()))
         self._bus.publish(CallConnected(call.call_id, leg.agent_id, call.caller_number, call.queue))
+        self._journal_progress(call)
 
     async def on_dial_ended(self, event: ami.DialEnded) -> None:
         leg = self._legs.get(event.uniqueid)

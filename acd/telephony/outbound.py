@@ -42,12 +42,14 @@ class OutboundFlow(OfferFlow):
             self._centre_caller_id(),
             self._settings.agent_answer_timeout,
         )
+        self._journal_progress(call)
         return call.call_id
 
     async def _outbound_answered(self, call: LiveCall, leg: AgentLeg, event: OfferResult) -> None:
         if event.success:
             leg.answered = True
             call.offered_at = call.offered_at or self._clock()
+            self._journal_progress(call)
             if leg.hung_up:  # the dial failed at once: the leg ended before this reply
                 await self._leg_gone(leg)
             return

@@ -4,7 +4,7 @@ root passes `crm.services.CrmService`, which has them all)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,9 +23,13 @@ class CallerHistory(Protocol):
 
 
 class JournalRecorder(Protocol):
-    """Where finished calls and agent state changes are written (acd.telephony.journal)."""
+    """Where calls and agent state changes are written (acd.telephony.journal)."""
 
     async def journal_calls(self, records: Sequence[CallRecord]) -> None: ...
+
+    async def close_lost_calls(
+        self, keep: Collection[str], started_before: datetime, at: datetime
+    ) -> int: ...
 
     async def record_agent_states(
         self, changes: Iterable[tuple[str, str, str | None, datetime]]

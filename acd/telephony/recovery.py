@@ -26,6 +26,7 @@ from acd.ami import events as ami
 from acd.ami.client import AmiError
 from acd.telephony.calls import AgentLeg, LiveCall, Phase
 from acd.telephony.inbound import InboundFlow
+from acd.telephony.journal import LostCallsSweep
 from acd.telephony.writer import Handler
 
 log = structlog.get_logger(__name__)
@@ -43,6 +44,7 @@ class ChannelsListed:
     listing: ami.ChannelList
     calls: frozenset[str]
     legs: frozenset[str]
+    read: bool = True  # False: Asterisk's list could not be read, and is empty
 
 
 class RecoveryFlow(InboundFlow):
@@ -53,7 +55,9 @@ class RecoveryFlow(InboundFlow):
             reply = self._send(actions.status(ami.LISTED_VARIABLES), timeout=LISTING_TIMEOUT_S)
         except AmiError as exc:
             log.warning("channel_list_failed", error=str(exc))
-            self.submit(ChannelsListed(ami.ChannelList([], 0), frozenset(), frozenset()))
+            self.submit(
+                ChannelsListed(ami.ChannelList([], 0), frozenset(), frozenset(), read=False)
+            )
             return
 
         async def listed() -> None:
@@ -62,7 +66,9 @@ class RecoveryFlow(InboundFlow):
             except AmiError as exc:
                 log.warning("channel_list_failed", error=str(exc))
                 # Judge nothing, adopt nothing: only let the callers held back through.
-                self.submit(ChannelsListed(ami.ChannelList([], 0), frozenset(), frozenset()))
+                self.submit(
+                    ChannelsListed(ami.ChannelList([], 0), frozenset(), frozenset(), read=False)
+                )
                 return
             self.submit(ChannelsListed(listing, *known))
 
@@ -72,6 +78,8 @@ class RecoveryFlow(InboundFlow):
         try:
             await self._end_vanished(event)
             self._take_up(event.listing)
+            if event.read:
+                self._sweep_lost_calls()
         finally:
             self._listing = False
             deferred, self._deferred = self._deferred, []
@@ -98,6 +106,15 @@ class RecoveryFlow(InboundFlow):
             leg = self._legs.get(leg_id)
             if leg is not None and leg.answered and leg_id not in alive:
                 await self._leg_gone(leg)
+
+    def _sweep_lost_calls(self) -> None:
+        """Once per process, after its first channel list: a previous server's journal
+        rows still open whose call was not taken up just now ended while no server was
+        listening, and are closed as lost (through the journal, after its rows)."""
+        if self._lost_swept or self._journal is None:
+            return
+        self._lost_swept = True
+        self._journal.record(LostCallsSweep(frozenset(self.calls), self._started_at, self._clock()))
 
     def _take_up(self, listing: ami.ChannelList) -> None:
         if listing.refused:
@@ -179,6 +196,7 @@ class RecoveryFlow(InboundFlow):
         self._legs[leg.leg_id] = leg
         call.leg = leg
         self.calls[call.call_id] = call
+        self._journal_progress(call)
         log.info("call_resumed", call_id=call.call_id, agent=leg.agent_id)
         return True
 
@@ -195,6 +213,7 @@ class RecoveryFlow(InboundFlow):
             dialled_number=channel.did,
             queue=channel.queue,
             priority=channel.priority,
+            adopted=True,
         )
 
 

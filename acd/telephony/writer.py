@@ -100,6 +100,10 @@ class Writer:
         self.fastagi_url: str | None = None
         self._affinity = affinity
         self._clock = clock
+        # Journal rows still open from before this start are a predecessor's: those whose
+        # call is not taken up are closed at the first channel list (recovery).
+        self._started_at = clock()
+        self._lost_swept = False
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.ami: AmiClient | None = None
         self.calls: dict[str, LiveCall] = {}
@@ -278,6 +282,12 @@ class Writer:
         if agent is not None and agent.phone:
             return agent.phone
         return self._settings.agent_dial.format(agent=agent_id)
+
+    def _journal_progress(self, call: LiveCall) -> None:
+        """The row of a call in progress as it stands (no end yet): queued for the
+        journal's next batch, never awaited, so routing pays no round trip for it."""
+        if self._journal is not None:
+            self._journal.record(call.journal_record())
 
     def _finish(self, call: LiveCall) -> None:
         if call.phase == Phase.ENDED:

@@ -139,7 +139,8 @@ class ReportRepository:
     async def call_facts(
         self, start: datetime, end: datetime, *, agent_id: str | None = None
     ) -> list[CallFact]:
-        """The calls started in [start, end), with what the figures need of them."""
+        """The calls started in [start, end) and ended, with what the figures need of
+        them: a call in progress has no outcome yet, and is counted once it ends."""
         stmt = select(
             Call.direction,
             Call.queue,
@@ -149,7 +150,7 @@ class ReportRepository:
             Call.wait_s,
             Call.talk_s,
             Call.wrapup_s,
-        ).where(Call.started_at >= start, Call.started_at < end)
+        ).where(Call.started_at >= start, Call.started_at < end, Call.ended_at.is_not(None))
         if agent_id is not None:
             stmt = stmt.where(Call.agent_id == agent_id)
         async with self._engine.connect() as connection:

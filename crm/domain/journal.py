@@ -20,6 +20,9 @@ class CallOutcome(StrEnum):
     OUTBOUND_FAILED = "outbound_failed"
     OUTBOUND_BUSY = "outbound_busy"
     CALLBACK = "callback"
+    # Ended while no server was listening (Asterisk dropped it during a restart): its
+    # end is when the next server found it gone.
+    LOST = "lost"
 
 
 HANDLED_OUTCOMES: frozenset[CallOutcome] = frozenset(

@@ -104,6 +104,7 @@ class CrmService:
         self.record_call = self.journal.record_call
         self.record_calls = self.journal.record_calls
         self.journal_calls = self.journal.journal_calls
+        self.close_lost_calls = self.journal.close_lost_calls
         self.call_history = self.journal.call_history
         self.record_agent_states = self.journal.record_agent_states
         self.last_agent_states = self.journal.last_agent_states

@@ -3,7 +3,7 @@ written in batches; rows the database refuses are set aside, not lost."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -42,10 +42,36 @@ class JournalService:
         with refused_as_unwritable():
             await again_on_conflict(partial(self._record_calls, records, False))
 
+    async def close_lost_calls(
+        self, keep: Collection[str], started_before: datetime, at: datetime
+    ) -> int:
+        """Close as lost, ended `at`, the rows still open of calls started before
+        `started_before` (a previous server's) except those in `keep` (taken up by this
+        one): they ended while no server was listening. Returns how many were closed."""
+        async with self._ctx.uow() as uow:
+            open_ids = await uow.calls.open_call_ids(started_before)
+        lost = [
+            CallRecord(call_id, ended_at=at, outcome=CallOutcome.LOST)
+            for call_id in sorted(open_ids.difference(keep))
+        ]
+        if lost:
+            with refused_as_unwritable():
+                await again_on_conflict(partial(self._record_calls, lost, False))
+        return len(lost)
+
     async def _record_calls(
         self, records: Sequence[CallRecord], want_entries: bool
     ) -> dict[str, CallEntry]:
         region = self._ctx.settings.default_region
+        # A call's rows in one batch (its start, its steps, its end) carry the same
+        # numbers: each is parsed once.
+        numbers: dict[str, str | None] = {}
+
+        def normalized(raw: str) -> str | None:
+            if raw not in numbers:
+                numbers[raw] = normalize_or_raw(raw, region)
+            return numbers[raw]
+
         async with self._ctx.uow() as uow:
             stored = await uow.calls.rows_by_call_id({r.call_id for r in records})
             rows: dict[str, dict[str, Any]] = {}
@@ -56,7 +82,7 @@ class JournalService:
                     row = stored.get(record.call_id) or self._new_row(record)
                     rows[record.call_id] = row
                     was_ended[record.call_id] = row["ended_at"] is not None
-                _apply_call_record(row, record, region)
+                _apply_call_record(row, record, normalized)
             unknown = {
                 row["remote_number"]
                 for row in rows.values()
@@ -153,7 +179,9 @@ _CALL_RECORD_FIELDS = (
 )
 
 
-def _apply_call_record(row: dict[str, Any], record: CallRecord, region: str) -> None:
+def _apply_call_record(
+    row: dict[str, Any], record: CallRecord, normalized: Callable[[str], str | None]
+) -> None:
     """Fold `record` into a journal row: fields left None keep their value."""
     for name in _CALL_RECORD_FIELDS:
         value = getattr(record, name)
@@ -164,9 +192,9 @@ def _apply_call_record(row: dict[str, Any], record: CallRecord, region: str) -> 
     if record.outcome is not None:
         row["outcome"] = CallOutcome(record.outcome).value
     if record.caller_number is not None:
-        row["caller_number"] = normalize_or_raw(record.caller_number, region)
+        row["caller_number"] = normalized(record.caller_number)
     if record.dialled_number is not None:
-        row["dialled_number"] = normalize_or_raw(record.dialled_number, region)
+        row["dialled_number"] = normalized(record.dialled_number)
     agents = list(row["agent_ids"] or ())
     for agent in [*(record.agent_ids or ()), *([record.agent_id] if record.agent_id else [])]:
         if agent not in agents:

@@ -63,7 +63,16 @@ class Journal:
         self.rows.append(row)
 
     def calls(self) -> list[Any]:
-        return [r for r in self.rows if getattr(r, "direction", None) is not None]
+        """The rows that completed a call (each call's row is also written as it goes)."""
+        return [r for r in self.rows if getattr(r, "ended_at", None) is not None]
+
+    def progress(self, call_id: str) -> list[Any]:
+        """The rows written for `call_id` while it was in progress, in order."""
+        return [
+            r
+            for r in self.rows
+            if getattr(r, "call_id", None) == call_id and getattr(r, "ended_at", 1) is None
+        ]
 
 
 class RecordingBus(EventBus):

@@ -103,6 +103,11 @@ class CallRepository:
         params = [{("row_id" if k == "id" else k): v for k, v in row.items()} for row in rows]
         await self.session.execute(update(table).where(table.c.id == bindparam("row_id")), params)
 
+    async def open_call_ids(self, started_before: datetime) -> set[str]:
+        """Calls started before `started_before` whose row has no end yet."""
+        stmt = select(Call.call_id).where(Call.ended_at.is_(None), Call.started_at < started_before)
+        return set(await self.session.scalars(stmt))
+
     async def history(self, number: str, limit: int) -> list[Call]:
         result = await self.session.scalars(
             select(Call)
@@ -158,7 +163,8 @@ class CallRepository:
                 func.avg(case((is_answered, Call.talk_s), else_=None)),
                 func.sum(case((and_(is_answered, Call.wait_s <= service_level_s), 1), else_=0)),
             )
-            .where(Call.started_at >= start, Call.started_at < end)
+            # A call in progress (no end, no outcome yet) is counted once it ends.
+            .where(Call.started_at >= start, Call.started_at < end, Call.ended_at.is_not(None))
             .group_by(key)
             .order_by(key)
         )

@@ -156,11 +156,14 @@ async def test_stats_per_queue_and_agent_with_service_level(
                 wait_s=wait,
                 talk_s=talk,
                 started_at=t0,
+                ended_at=t0 + timedelta(seconds=wait + (talk or 0)),
             )
         )
     await service.record_call(
         CallRecord(call_id="late", queue="q1", started_at=t0 + timedelta(days=2))
     )
+    # Still waiting: no end, no outcome, in no figure until it ends.
+    await service.record_call(CallRecord(call_id="e", queue="q1", agent_id="bob", started_at=t0))
     by_queue = {
         s.key: s for s in await service.call_stats(t0, t0 + timedelta(days=1), service_level_s=20)
     }

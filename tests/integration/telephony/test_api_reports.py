@@ -238,6 +238,31 @@ async def test_queue_figures_match_the_morning_worked_out_by_hand(
     assert total["avg_wait_s"] == pytest.approx((10 + 30 + 50) / 3)
 
 
+async def test_a_call_in_progress_is_in_the_journal_and_in_no_figure_until_it_ends(
+    morning: None, server: Server, sup: aiohttp.ClientSession, accounts: Accounts
+) -> None:  # S7
+    queues = await _json(sup, accounts, "/api/v1/stats/queues", **MORNING)
+    agents = await _json(sup, accounts, "/api/v1/stats/agents", **MORNING)
+    # Anna took a sales call at 09:50 and is still on it: its row has no end, no outcome.
+    talking = CallRecord(
+        "c6",
+        direction=Direction.INBOUND,
+        caller_number="0699000003",
+        queue="sales",
+        agent_id="2001",
+        started_at=_at(9, 50),
+        enqueued_at=_at(9, 50),
+        answered_at=_at(9, 50, 8),
+        wait_s=8,
+    )
+    await server.crm.record_calls([talking])
+    page = await _json(sup, accounts, "/api/v1/calls", queue="sales")
+    newest = page["calls"][0]
+    assert (newest["call_id"], newest["ended_at"], newest["outcome"]) == ("c6", None, None)
+    assert await _json(sup, accounts, "/api/v1/stats/queues", **MORNING) == queues
+    assert await _json(sup, accounts, "/api/v1/stats/agents", **MORNING) == agents
+
+
 async def test_quarter_hour_figures_put_each_call_in_its_interval_on_the_centres_clock(
     morning: None, sup: aiohttp.ClientSession, accounts: Accounts
 ) -> None:

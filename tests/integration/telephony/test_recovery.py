@@ -213,3 +213,132 @@ def _drained(queue: asyncio.Queue[Any]) -> list[Any]:
     while not queue.empty():
         items.append(queue.get_nowait())
     return items
+
+
+async def _journal_rows(server: Server, caller: str) -> list[dict[str, Any]]:
+    """The journal's rows of `caller`'s calls, as GET /api/v1/calls shows them once the
+    journal has written what it holds."""
+    await server.journal.drain()
+    accounts = Accounts(server)
+    try:
+        client = await accounts.client("sup")
+        async with client.get(accounts.url("/api/v1/calls"), params={"number": caller}) as r:
+            assert r.status == 200, await r.text()
+            rows: list[dict[str, Any]] = (await r.json())["calls"]
+            return rows
+    finally:
+        await accounts.close()
+
+
+async def _waiting_caller(server: Server, switchboard: Switchboard, caller: str) -> str:
+    """`caller` queued on support, their time queued on their channel; their call id."""
+    with server.bus.subscribe() as events:
+        await switchboard.call(SUPPORT_DID, caller)
+        queued = await next_event(events, CallQueuedEvent)
+    await until(lambda: _have_queued_at(switchboard, {queued.call_id}), timeout=5)
+    return queued.call_id
+
+
+async def _hang_up_caller(server: Server, switchboard: Switchboard, call_id: str) -> CallEnded:
+    ids = server.telephony.calls[call_id].ids
+    assert ids is not None
+    with server.bus.subscribe((CallEnded,)) as events:
+        await switchboard.hangup(ids.channel)
+        return await next_event(events, CallEnded, lambda e: e.uniqueid == call_id)
+
+
+async def test_a_call_has_one_journal_row_from_its_start_completed_when_it_ends(
+    settings: Settings, switchboard: Switchboard
+) -> None:  # S7
+    await switchboard.phone("2002")
+    server = await _started(settings)
+    try:
+        accounts = Accounts(server)
+        await accounts.add_users()
+        await accounts.close()
+        call_id = await _waiting_caller(server, switchboard, "0611000106")
+        [waiting] = await _journal_rows(server, "0611000106")
+        assert (waiting["call_id"], waiting["queue"], waiting["ended_at"]) == (
+            call_id,
+            "support",
+            None,
+        )
+        assert waiting["enqueued_at"] is not None and waiting["outcome"] is None
+        with server.bus.subscribe((CallConnected,)) as events:
+            await ready(server, "2002")
+            await next_event(events, CallConnected)
+        [talking] = await _journal_rows(server, "0611000106")
+        assert (talking["agent_id"], talking["ended_at"]) == ("2002", None)
+        assert talking["answered_at"] is not None
+        await _hang_up_caller(server, switchboard, call_id)
+        [ended] = await _journal_rows(server, "0611000106")
+        assert (ended["call_id"], ended["outcome"], ended["agent_id"]) == (
+            call_id,
+            "answered",
+            "2002",
+        )
+        assert ended["ended_at"] is not None and ended["started_at"] == waiting["started_at"]
+    finally:
+        await server.stop()
+
+
+async def test_a_caller_waiting_through_a_restart_keeps_one_row_completed_at_the_end(
+    settings: Settings, switchboard: Switchboard
+) -> None:  # S7, D2
+    await switchboard.phone("2002")
+    server = await _started(settings)
+    try:
+        accounts = Accounts(server)
+        await accounts.add_users()
+        await accounts.close()
+        call_id = await _waiting_caller(server, switchboard, "0611000107")
+        [before] = await _journal_rows(server, "0611000107")
+    finally:
+        await _killed(server)
+
+    async with running_server(settings) as server:
+        await _caught_up(server)
+        [waiting] = await _journal_rows(server, "0611000107")
+        assert (waiting["call_id"], waiting["ended_at"]) == (call_id, None)
+        with server.bus.subscribe((CallConnected,)) as events:
+            await ready(server, "2002")
+            await next_event(events, CallConnected)
+        await _hang_up_caller(server, switchboard, call_id)
+        [ended] = await _journal_rows(server, "0611000107")
+        assert (ended["call_id"], ended["outcome"], ended["agent_id"]) == (
+            call_id,
+            "answered",
+            "2002",
+        )
+        # The row is the first server's, completed: its start is kept.
+        assert ended["ended_at"] is not None and ended["started_at"] == before["started_at"]
+
+
+async def test_a_caller_who_hung_up_while_no_server_ran_has_their_row_closed_as_lost(
+    settings: Settings, switchboard: Switchboard
+) -> None:  # S7
+    server = await _started(settings)
+    try:
+        accounts = Accounts(server)
+        await accounts.add_users()
+        await accounts.close()
+        call_id = await _waiting_caller(server, switchboard, "0611000108")
+        [open_row] = await _journal_rows(server, "0611000108")
+        assert open_row["ended_at"] is None
+        ids = server.telephony.calls[call_id].ids
+        assert ids is not None
+    finally:
+        await _killed(server)
+    await switchboard.hangup(ids.channel)
+    await until(lambda: _gone(switchboard, call_id), timeout=5)
+
+    async with running_server(settings) as server:
+        await _caught_up(server)
+        [closed] = await _journal_rows(server, "0611000108")
+        assert (closed["call_id"], closed["outcome"]) == (call_id, "lost")
+        assert closed["ended_at"] is not None
+        assert server.telephony.router.calls() == []
+
+
+async def _gone(switchboard: Switchboard, call_id: str) -> bool:
+    return call_id not in {c.ids.uniqueid for c in await _channels(switchboard)}

@@ -67,7 +67,7 @@ async def _run_order(order: tuple[str, ...], reply: str, dial_status: str | None
             await asyncio.sleep(0)  # the reply's task hands its result to the inbox
             await _settled(service)
         assert call_id not in service.calls, order
-        assert [r.call_id for r in journal.rows if hasattr(r, "direction")] == [call_id], order
+        assert [r.call_id for r in journal.calls()] == [call_id], order
         # The agent is free for the next outbound call.
         await _place_call(service)
     finally:
@@ -98,7 +98,7 @@ async def test_an_originate_reply_after_the_legs_hang_up_still_ends_the_call() -
         service.submit(OfferResult(leg, True, 4))
         await _settled(service)
         assert call_id not in service.calls
-        [row] = [r for r in journal.rows if hasattr(r, "direction")]
+        [row] = journal.calls()
         assert row.outcome == "outbound_failed"
     finally:
         await service.stop()

@@ -8,6 +8,7 @@ from typing import Any
 
 from acd.ami import events as ami
 from acd.ami.client import AmiLink, AmiTimeout
+from acd.telephony.journal import LostCallsSweep
 from tests.support.scripted_ami import rig
 
 
@@ -87,3 +88,27 @@ async def test_a_list_asterisk_does_not_answer_lets_the_held_back_caller_through
     listing.reply.set_exception(AmiTimeout("Status: no reply"))
     await r.settled()
     assert [c.call_id for c in r.service.router.calls()] == ["new"]
+    # A list never read closes no journal row: every previous call would look gone.
+    assert [row for row in r.journal.rows if isinstance(row, LostCallsSweep)] == []
+
+
+async def test_the_first_list_read_closes_the_rows_of_calls_not_taken_up_once() -> None:
+    r = await rig()
+    for _ in range(2):  # a start, then a reconnect
+        r.service.submit(AmiLink.Up())
+        await r.settled()
+        listing = r.ami.named("Status")[-1]
+        listing.reply.set_result(
+            [
+                {"Response": "Success", "EventList": "start"},
+                _status("found", time.time() - 5),
+                {"Event": "StatusComplete", "EventList": "Complete"},
+            ]
+        )
+        await r.settled()
+    [sweep] = [row for row in r.journal.rows if isinstance(row, LostCallsSweep)]
+    # The caller taken up keeps their row open; the sweep comes after its update.
+    assert sweep.keep == frozenset({"found"})
+    [progress] = r.journal.progress("found")
+    assert r.journal.rows.index(progress) < r.journal.rows.index(sweep)
+    assert (progress.queue, progress.started_at, progress.outcome) == ("support", None, None)

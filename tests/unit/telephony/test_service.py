@@ -76,6 +76,13 @@ async def test_a_recorded_inbound_call_is_queued_offered_answered_and_journaled(
         assert originate.headers["Data"] == "Local/0189000002@from-trunk-00000002;2"
         assert originate.headers["CallerID"] == "0611000002"
         assert rig_.service.router.agent("2001").state == State.ON_CALL
+        # S7: the call's row is journaled from its arrival, updated as it goes, no end yet.
+        progress = rig_.journal.progress(call_id)
+        assert progress[0].started_at is not None and progress[0].enqueued_at is None
+        assert any(row.enqueued_at is not None and row.queue == "sales" for row in progress)
+        assert (progress[-1].agent_id, progress[-1].outcome) == ("2001", None)
+        assert progress[-1].answered_at is not None
+        assert rig_.journal.calls() == []
 
         await recorded.play(until=lambda m: m.get("Event") == "Newchannel")  # the call's end
         [ended] = rig_.bus.of(CallEnded)

@@ -120,13 +120,18 @@ class ReportRepository:
     async def queue_totals(
         self, start: datetime, end: datetime, rules: ReportRules
     ) -> dict[str, QueueTotals]:
-        """Per queue, the totals of the calls started in [start, end), added up by the
+        """Per queue, the totals of the calls started in [start, end) and ended, added up by the
         database in one GROUP BY: the same definitions as `crm.domain.reporting.
         queue_totals` (tests/integration/crm/test_crm_report_totals.py compares them)."""
         columns = _totals_columns(rules)
         stmt = (
             select(Call.queue, *(expr.label(name) for name, expr in columns.items()))
-            .where(Call.started_at >= start, Call.started_at < end, Call.queue.is_not(None))
+            .where(
+                Call.started_at >= start,
+                Call.started_at < end,
+                Call.queue.is_not(None),
+                Call.ended_at.is_not(None),  # a call in progress counts once it ends
+            )
             .group_by(Call.queue)
         )
         async with self._engine.connect() as connection:

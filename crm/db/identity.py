@@ -24,6 +24,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     agent_id: Mapped[str | None] = mapped_column(String(64))
+    # The pages' language for this user (crm.settings.LANGUAGES); None: the centre's.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
     password_changed_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]

@@ -10,7 +10,9 @@ from typing import get_args
 import pytest
 from babel.messages.pofile import read_po
 
+from acd.bootstrap import crm_settings
 from acd.config import Language as PageLanguage
+from acd.config import load_settings
 from crm.domain.mail_rules import MailKind
 from crm.mail.templates import CATALOGUE_DIR, MailTemplates, ReplyDeadline, duration_text
 from crm.settings import LANGUAGES, Language
@@ -104,3 +106,18 @@ def test_the_reply_delay_is_written_as_the_setting_says(
     # Babel puts a no-break space between a number and its unit.
     assert duration_text(duration, "fr").replace("\xa0", " ") == french
     assert duration_text(duration, "en").replace("\xa0", " ") == english
+
+
+def test_the_waiting_mail_says_the_auto_close_delay_the_server_is_set_to() -> None:  # S5
+    settings = crm_settings(load_settings(env={"ACD_CASES_AUTO_CLOSE_HOURS": "48"}))
+    closes_at = datetime(2025, 1, 8, 9, tzinfo=UTC)
+    mail = MailTemplates(settings.timezone).render(
+        MailKind.WAITING_FOR_CUSTOMER,
+        settings.default_language,  # the example centre's: French
+        case_number="2025-000001",
+        title="Printer",
+        customer_name="",
+        company="Support",
+        deadline=ReplyDeadline(settings.auto_close_after, closes_at),
+    )
+    assert "sous 48\xa0heures, soit le 8 janvier 2025 à 10:00" in mail.body

@@ -19,22 +19,36 @@ from crm.db.engine import create_engine
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.errors import CrmError
 from crm.identity import IdentityService
+from crm.settings import LANGUAGES
+
+# `set-language LOGIN default` puts the user back on the centre's language.
+CENTRE_LANGUAGE = "default"
 
 T = TypeVar("T")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    users = sub.add_parser("users", help="people who sign in: add, list, disable, set-password")
+    users = sub.add_parser(
+        "users", help="people who sign in: add, list, disable, set-password, set-language"
+    )
     users_sub = users.add_subparsers(dest="action", required=True)
     add = users_sub.add_parser("add", help="add a user; the password is read from stdin")
     add.add_argument("login")
     add.add_argument("--role", required=True, choices=["agent", "supervisor", "admin"])
     add.add_argument("--agent", help="the agent id an agent user is bound to")
+    add.add_argument(
+        "--language", choices=LANGUAGES, help="their pages' language (default: the centre's)"
+    )
     users_sub.add_parser("list", help="list users")
     disable = users_sub.add_parser("disable", help="stop a user signing in; ends their sessions")
     disable.add_argument("login")
     password = users_sub.add_parser("set-password", help="read a new password from stdin")
     password.add_argument("login")
+    language = users_sub.add_parser(
+        "set-language", help=f"their pages' language; {CENTRE_LANGUAGE}: the centre's"
+    )
+    language.add_argument("login")
+    language.add_argument("language", choices=[*LANGUAGES, CENTRE_LANGUAGE])
 
     tokens = sub.add_parser("tokens", help="bearer tokens for programs: create, list, revoke")
     tokens_sub = tokens.add_subparsers(dest="action", required=True)
@@ -74,20 +88,25 @@ async def _users(
         if args.agent is not None and args.agent not in agent_ids:
             raise CrmError(f"agent {args.agent!r} is not in the centre's agents.yaml")
         password = _read_password(stdin)
-        user = await identity.add_user(args.login, password, args.role, args.agent)
+        user = await identity.add_user(args.login, password, args.role, args.agent, args.language)
         print(
             f"added {user.login} ({user.role.value}{f', agent {user.agent_id}' if user.agent_id else ''})"
         )
     elif args.action == "list":
         for user in await identity.users():
             state = "disabled" if user.disabled else "active"
-            print(f"{user.login}\t{user.role.value}\t{user.agent_id or '-'}\t{state}")
+            language = user.language or CENTRE_LANGUAGE
+            print(f"{user.login}\t{user.role.value}\t{user.agent_id or '-'}\t{state}\t{language}")
     elif args.action == "disable":
         await identity.disable_user(args.login)
         print(f"disabled {args.login}; their sessions are ended")
     elif args.action == "set-password":
         await identity.set_password(args.login, _read_password(stdin))
         print(f"password of {args.login} changed; their sessions are ended")
+    elif args.action == "set-language":
+        chosen = None if args.language == CENTRE_LANGUAGE else args.language
+        await identity.set_language(args.login, chosen)
+        print(f"language of {args.login}: {args.language}")
 
 
 async def _tokens(args: argparse.Namespace, identity: IdentityService) -> None:

@@ -97,7 +97,7 @@ async def start_server(
     ensure_sqlite_directory(settings.database_url)
     engine = create_engine(settings.database_url)
     uow_factory = UnitOfWorkFactory(engine)
-    crm = CrmService(uow_factory, clock, crm_settings(settings))
+    crm = CrmService(uow_factory, clock, crm_settings(settings, centre))
     reports = ReportingService(ReportRepository(engine), clock, report_settings(settings, centre))
     identity = IdentityService(
         uow_factory, clock, session_lifetime=timedelta(hours=settings.http.session_hours)
@@ -267,11 +267,15 @@ def _link_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def crm_settings(settings: Settings) -> CrmSettings:
-    """The CRM's rule values from the server's settings (validated when they were read)."""
+def crm_settings(settings: Settings, centre: Centre | None = None) -> CrmSettings:
+    """The CRM's rule values from the server's settings (validated when they were read),
+    and the centre's time zone for the dates in mails."""
     rules = settings.cases
+    hours = (centre.ivr.business_hours if centre else None) or BusinessHours()
     return CrmSettings(
         default_region=settings.default_region,
+        default_language=settings.default_language,
+        timezone=hours.timezone,
         auto_close_after=timedelta(hours=rules.auto_close_hours),
         join_idle_after=timedelta(days=rules.join_idle_days),
         repeat_contact_window=timedelta(days=rules.repeat_contact_days),

@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from crm.clock import Clock
 from crm.errors import CrmError
+from crm.settings import LANGUAGES, Language, parse_language
 
 
 class Role(StrEnum):
@@ -94,6 +95,14 @@ def check_role(role: str, agent_id: str | None) -> Role:
         raise InvalidUser("role is agent, supervisor or admin", field="role") from None
     if (parsed is Role.AGENT) != bool(agent_id):
         raise InvalidUser("an agent user needs --agent ID, and only an agent user", field="agent")
+    return parsed
+
+
+def check_language(language: str | None) -> Language | None:
+    """A user's own language for the pages, or None for the centre's."""
+    parsed = parse_language(language)
+    if language is not None and parsed is None:
+        raise InvalidUser(f"a language is one of {', '.join(LANGUAGES)}", field="language")
     return parsed
 
 
@@ -177,6 +186,8 @@ class Principal:
     # Present for a session: what state-changing requests must echo.
     csrf_token: str | None = None
     session_expires_at: datetime | None = None
+    # A user's own language for the pages; None: the centre's.
+    language: Language | None = None
 
     @property
     def actor(self) -> str:
@@ -199,6 +210,7 @@ class UserInfo:
     agent_id: str | None
     disabled: bool
     created_at: datetime
+    language: Language | None = None  # None: the centre's
 
 
 @dataclass(frozen=True, slots=True)

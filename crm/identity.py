@@ -18,6 +18,7 @@ from crm.accounts import (
     UnknownToken,
     UnknownUser,
     UserInfo,
+    check_language,
     check_login,
     check_password,
     check_role,
@@ -28,6 +29,7 @@ from crm.accounts import (
 )
 from crm.clock import Clock
 from crm.db.unit_of_work import UnitOfWorkFactory
+from crm.settings import parse_language
 
 
 class IdentityService:
@@ -47,15 +49,21 @@ class IdentityService:
     # --- users ---------------------------------------------------------------------
 
     async def add_user(
-        self, login: str, password: str, role: str, agent_id: str | None = None
+        self,
+        login: str,
+        password: str,
+        role: str,
+        agent_id: str | None = None,
+        language: str | None = None,
     ) -> UserInfo:
         parsed = check_role(role, agent_id)
+        chosen = check_language(language)
         password_hash = hash_password(check_password(password))
         async with self._uow() as uow:
             if await uow.identity.user_by_login(check_login(login)) is not None:
                 raise InvalidUser(f"login {login!r} is taken", field="login")
             user = await uow.identity.add_user(
-                login, password_hash, parsed.value, agent_id, self._clock.now()
+                login, password_hash, parsed.value, agent_id, self._clock.now(), chosen
             )
             await uow.commit()
             return user
@@ -79,6 +87,14 @@ class IdentityService:
                 raise UnknownUser(f"no user {login!r}")
             await uow.commit()
 
+    async def set_language(self, login: str, language: str | None) -> None:
+        """The user's own language for the pages; None puts them back on the centre's."""
+        chosen = check_language(language)
+        async with self._uow() as uow:
+            if not await uow.identity.set_language(login, chosen):
+                raise UnknownUser(f"no user {login!r}")
+            await uow.commit()
+
     # --- sessions ------------------------------------------------------------------
 
     async def sign_in(self, login: str, password: str, address: str) -> NewSession:
@@ -98,7 +114,16 @@ class IdentityService:
             await uow.commit()
         return NewSession(
             secret,
-            Principal("user", user.id, user.login, user.role, user.agent_id, csrf, expires),
+            Principal(
+                "user",
+                user.id,
+                user.login,
+                user.role,
+                user.agent_id,
+                csrf,
+                expires,
+                parse_language(user.language),
+            ),
         )
 
     async def session_principal(self, secret: str) -> Principal | None:

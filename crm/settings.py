@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Literal, get_args
 
 from crm.domain.cases import Priority
+
+# The languages customers are written to in: one message catalogue each in crm/mail/catalogues/.
+Language = Literal["fr", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+
+def parse_language(value: str | None) -> Language | None:
+    """One of LANGUAGES, or None for no language or one this server does not write in."""
+    return next((language for language in LANGUAGES if language == value), None)
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,10 @@ class WebhookEndpoint:
 @dataclass(frozen=True)
 class CrmSettings:
     default_region: str = "FR"
+    # The mails' language for a customer who has none of their own.
+    default_language: Language = "fr"
+    # Dates in the mails are written in this time zone (the centre's business hours').
+    timezone: str = "Europe/Paris"
     # S5: a case waiting for the customer closes after this long without reply.
     auto_close_after: timedelta = timedelta(hours=24)
     # Q2: a contact opens a new case once the open one is idle this long.

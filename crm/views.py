@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from crm.domain.cases import CaseStatus, Priority, Severity, Visibility
 from crm.domain.journal import CallOutcome, Direction
+from crm.settings import Language
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class NewCustomer:
     emails: Sequence[str] = ()
     addresses: Sequence[Address] = ()
     custom_fields: dict[str, Any] = field(default_factory=dict)
+    language: Language | None = None  # None: the centre's
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class CustomerChanges:
     emails: Sequence[str] | None = None
     addresses: Sequence[Address] | None = None
     custom_fields: dict[str, Any] | None = None
+    language: Language | Literal[""] | None = None  # "": back to the centre's
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class CustomerInfo:
     addresses: tuple[Address, ...]
     custom_fields: dict[str, Any]
     created_at: dt.datetime
+    language: Language | None = None  # the mails' language; None: the centre's
 
     @property
     def display_name(self) -> str:

@@ -169,6 +169,8 @@ def _session_json(principal: Principal) -> dict[str, Any]:
         "agent_id": principal.agent_id,
         "csrf_token": principal.csrf_token,
         "expires_at": principal.session_expires_at,
+        # The user's own language for the pages; null: the centre's (the page's lang).
+        "language": principal.language,
     }
 
 

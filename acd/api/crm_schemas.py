@@ -21,6 +21,7 @@ from acd.api.schemas import (
     ShortText,
     bounded,
 )
+from crm.settings import Language
 
 
 class SearchQuery(Model):
@@ -74,11 +75,14 @@ class NewCustomerBody(Model):
     emails: Emails = Field(default_factory=list)
     addresses: Addresses = Field(default_factory=list)
     custom_fields: CustomFields = Field(default_factory=dict)
+    # The language mails to them are written in; none: the centre's.
+    language: Language | None = None
 
 
 class CustomerChangesBody(Model):
     """Only the fields present change; `phones`, `emails` and `addresses` replace the
-    customer's; `custom_fields` are merged, a null value removing one."""
+    customer's; `custom_fields` are merged, a null value removing one; an empty
+    `language` puts the customer back on the centre's."""
 
     first_name: PersonName | None = None
     last_name: PersonName | None = None
@@ -88,6 +92,7 @@ class CustomerChangesBody(Model):
     emails: Emails | None = None
     addresses: Addresses | None = None
     custom_fields: CustomFields | None = None
+    language: Language | Literal[""] | None = None
 
 
 class MergeBody(Model):

@@ -77,6 +77,7 @@ async def create_customer(request: web.Request) -> web.Response:
             emails=body.emails,
             addresses=_addresses(body.addresses),
             custom_fields=body.custom_fields,
+            language=body.language,
         )
     )
     return json_response(_customer_json(customer), status=201)
@@ -103,6 +104,7 @@ async def update_customer(request: web.Request) -> web.Response:
         emails=body.emails,
         addresses=None if body.addresses is None else _addresses(body.addresses),
         custom_fields=body.custom_fields,
+        language=body.language,
     )
     customer = await request.app[CRM].update_customer(_customer_id(request), changes)
     return json_response(_customer_json(customer))

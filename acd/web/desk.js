@@ -63,7 +63,7 @@ async function onLiveEvent(event) {
   }
 }
 
-await startI18n();
+await startI18n({ signedIn: true });
 wireState();
 wireDialpad();
 wireIntake();

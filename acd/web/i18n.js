@@ -1,6 +1,7 @@
 // The pages' words in the user's language. Each language has a catalogue,
-// /i18n/<language>.json: {key: text with {placeholders}}. The page comes in the centre's
-// default language (<html lang>); the user's choice on the page is kept in localStorage.
+// /i18n/<language>.json: {key: text with {placeholders}}. The language is the user's
+// choice on the page (kept in localStorage), else the signed-in user's own (their
+// session's), else the centre's default that the page comes in (<html lang>).
 // Elements name their key in data-i18n (text), data-i18n-placeholder, data-i18n-title or
 // data-i18n-aria-label; scripts call t("key", {placeholder: value}). A key missing from
 // the catalogue is logged as a console error, so the browser tests see it.
@@ -45,9 +46,21 @@ export function translate(root = document) {
   }
 }
 
-function chosenLanguage() {
+// The signed-in user's own language, or null (none set, or nobody signed in).
+async function sessionLanguage() {
+  try {
+    const response = await fetch("/api/v1/session", { credentials: "same-origin" });
+    return response.ok ? (await response.json()).language : null;
+  } catch {
+    return null;
+  }
+}
+
+async function chosenLanguage(signedIn) {
   const stored = localStorage.getItem(STORED);
   if (LANGUAGES.includes(stored)) return stored;
+  const own = signedIn ? await sessionLanguage() : null;
+  if (LANGUAGES.includes(own)) return own;
   const given = document.documentElement.lang;
   return LANGUAGES.includes(given) ? given : LANGUAGES[0];
 }
@@ -72,8 +85,9 @@ function wirePicker() {
 }
 
 // Loads the catalogue, translates the page and shows it (it stays hidden until then).
-export async function startI18n() {
-  current.language = chosenLanguage();
+// `signedIn`: a page behind sign-in, whose user may have a language of their own.
+export async function startI18n({ signedIn = false } = {}) {
+  current.language = await chosenLanguage(signedIn);
   try {
     const response = await fetch(`/i18n/${current.language}.json`, { credentials: "same-origin" });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);

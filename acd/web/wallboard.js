@@ -190,7 +190,7 @@ function tick() {
   }
 }
 
-await startI18n();
+await startI18n({ signedIn: true });
 $("message-form").addEventListener("submit", sendMessage);
 wirePeriod();
 $("sign-out").addEventListener("click", () => signOut());

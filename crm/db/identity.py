@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.accounts import Principal, Role, TokenInfo, UserInfo
 from crm.db.models import Base
+from crm.settings import parse_language
 
 # A token's last use is written at most this often, not on every request.
 _LAST_USE_RESOLUTION = timedelta(minutes=1)
@@ -24,6 +25,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     agent_id: Mapped[str | None] = mapped_column(String(64))
+    # The pages' language for this user (crm.settings.LANGUAGES); None: the centre's.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
     password_changed_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
@@ -63,6 +66,7 @@ class Credentials:
     role: Role
     agent_id: str | None
     disabled: bool
+    language: str | None
 
 
 def _user_info(user: User) -> UserInfo:
@@ -73,6 +77,7 @@ def _user_info(user: User) -> UserInfo:
         user.agent_id,
         user.disabled_at is not None,
         user.created_at,
+        parse_language(user.language),
     )
 
 
@@ -106,16 +111,24 @@ class IdentityRepository:
             Role(user.role),
             user.agent_id,
             user.disabled_at is not None,
+            user.language,
         )
 
     async def add_user(
-        self, login: str, password_hash: str, role: str, agent_id: str | None, now: datetime
+        self,
+        login: str,
+        password_hash: str,
+        role: str,
+        agent_id: str | None,
+        now: datetime,
+        language: str | None = None,
     ) -> UserInfo:
         user = User(
             login=login,
             password_hash=password_hash,
             role=role,
             agent_id=agent_id,
+            language=language,
             created_at=now,
             password_changed_at=now,
         )
@@ -149,6 +162,13 @@ class IdentityRepository:
         user.password_hash = password_hash
         user.password_changed_at = now
         await self._end_sessions_of(user.id, now)
+        return True
+
+    async def set_language(self, login: str, language: str | None) -> bool:
+        user = await self.session.scalar(select(User).where(User.login == login))
+        if user is None:
+            return False
+        user.language = language
         return True
 
     async def add_session(
@@ -197,6 +217,7 @@ class IdentityRepository:
             user.agent_id,
             stored.csrf_token,
             stored.expires_at,
+            parse_language(user.language),
         )
 
     async def end_session(self, secret_digest: str, now: datetime) -> None:

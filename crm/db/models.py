@@ -92,6 +92,8 @@ class Customer(Base):
     # reads one row instead of two more queries.
     phones: Mapped[list[str]] = mapped_column(default=list)
     emails: Mapped[list[str]] = mapped_column(default=list)
+    # The language mails are written in (crm.settings.LANGUAGES); None: the centre's.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -110,7 +110,8 @@ def _to_message(mail: OutboxMail) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at)
     message["Message-ID"] = message_id_for(mail.id, mail.case_id, mail.from_addr)
-    message.set_content(mail.body)
+    # Quoted-printable: accented text passes any relay, 8BITMIME or not.
+    message.set_content(mail.body, cte="quoted-printable")
     return message
 
 

@@ -1,10 +1,30 @@
-"""Texts of the automatic mails (S5, D7, Q4)."""
+"""Texts of the automatic mails (S5, D7, Q4), in the customer's language.
+
+The words are gettext catalogues, one per language: crm/mail/catalogues/<language>.po,
+read with Babel when the server starts, so the .po is both the source and what runs (no
+build step). A message id is a key (`waiting_for_customer.body`) whose text has
+{placeholders}; every catalogue has the same keys. A mail that carries a link (D7's
+confirmation, Q4's survey) has a `.body_link` text for it, and its `.body` asks for a
+reply when the server makes no links. Dates and durations are written by
+Babel the way the language writes them, dates in the centre's time zone."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, format_timedelta
+from babel.messages.pofile import read_po
+from babel.units import format_unit
 
 from crm.domain.mail_rules import MailKind
+from crm.settings import LANGUAGES, Language
+
+CATALOGUE_DIR = Path(__file__).parent / "catalogues"
+# Deadlines up to this many hours are written in hours, as people write them (24, 48, 72).
+_HOURS_UP_TO = 72
 
 
 @dataclass(frozen=True)
@@ -13,53 +33,67 @@ class MailText:
     body: str
 
 
-def render(
-    kind: MailKind,
-    *,
-    case_number: str,
-    title: str,
-    customer_name: str,
-    company: str,
-    text: str = "",
-    link: str = "",
-) -> MailText:
-    greeting = f"Hello {customer_name}," if customer_name else "Hello,"
-    ref = f"[{case_number}]"
-    if kind is MailKind.ACKNOWLEDGEMENT:
-        return MailText(
-            f"{ref} We have received your request: {title}",
-            f"{greeting}\n\nYour request has been registered under number {case_number}.\n"
-            f"Please quote this number in any reply.\n\n{company}",
+@dataclass(frozen=True)
+class ReplyDeadline:
+    """S5: how long the customer has to reply, and the moment the case closes without it."""
+
+    within: timedelta
+    at: datetime  # aware
+
+
+def read_catalogue(language: Language) -> dict[str, str]:
+    """The catalogue's texts by message id; a fuzzy (unchecked) translation is left out."""
+    with (CATALOGUE_DIR / f"{language}.po").open("rb") as file:
+        catalog = read_po(file, locale=language)
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+def duration_text(duration: timedelta, language: Language) -> str:
+    """A reply deadline in words: whole hours up to three days ("48 heures"), else the
+    largest unit that holds at least three of it ("7 jours", "90 minutes")."""
+    hours = duration / timedelta(hours=1)
+    if hours.is_integer() and 1 <= hours <= _HOURS_UP_TO:
+        return str(format_unit(int(hours), "duration-hour", locale=language))
+    return str(format_timedelta(duration, threshold=3, locale=language))
+
+
+class MailTemplates:
+    """Every language's catalogue, read once; `render` writes one mail."""
+
+    def __init__(self, timezone: str) -> None:
+        self._messages = {language: read_catalogue(language) for language in LANGUAGES}
+        self._zone = ZoneInfo(timezone)
+
+    def render(
+        self,
+        kind: MailKind,
+        language: Language,
+        *,
+        case_number: str,
+        title: str,
+        customer_name: str,
+        company: str,
+        text: str = "",
+        deadline: ReplyDeadline | None = None,
+        link: str = "",
+    ) -> MailText:
+        words = self._messages[language]
+        values = {"case_number": case_number, "title": title, "text": text, "link": link}
+        if deadline is not None:
+            local = deadline.at.astimezone(self._zone)
+            values |= {
+                "duration": duration_text(deadline.within, language),
+                "date": str(format_date(local.date(), "long", locale=language)),
+                "time": str(format_time(local, "short", tzinfo=self._zone, locale=language)),
+            }
+        greeting = (
+            words["greeting.named"].format(name=customer_name)
+            if customer_name
+            else words["greeting.anonymous"]
         )
-    if kind is MailKind.WAITING_FOR_CUSTOMER:
-        return MailText(
-            f"{ref} We need your reply",
-            f"{greeting}\n\nTo continue with case {case_number} we need information from you."
-            f"\n{text}\nWithout a reply within 24 hours the case will be closed.\n\n{company}",
-        )
-    if kind is MailKind.AUTO_CLOSED:
-        return MailText(
-            f"{ref} Your case has been closed",
-            f"{greeting}\n\nWe did not hear back from you, so case {case_number} is now closed."
-            f"\nContact us again at any time: a new case will be opened.\n\n{company}",
-        )
-    if kind is MailKind.RESOLUTION_CONFIRMATION:
-        return MailText(
-            f"{ref} Is your problem solved?",
-            f"{greeting}\n\nWe believe case {case_number} ({title}) is resolved.\n"
-            + (
-                f"Please confirm so that we can close it:\n{link}\n"
-                if link
-                else "Please confirm by replying to this mail so that we can close it.\n"
-            )
-            + f"\n{company}",
-        )
-    if kind is MailKind.CSAT:
-        return MailText(
-            f"{ref} How did we do?",
-            f"{greeting}\n\nPlease tell us how satisfied you are with the handling of case "
-            f"{case_number}, on a scale of 1 to 5, "
-            + (f"here:\n{link}\n" if link else "by replying to this mail.\n")
-            + f"\n{company}",
-        )
-    return MailText(f"{ref} {title}", f"{greeting}\n\n{text}\n\n{company}")
+        # The inbound side finds the case by this bracketed number (crm.mail.inbound).
+        subject = f"[{case_number}] " + words[f"{kind.value}.subject"].format(**values)
+        linked = f"{kind.value}.body_link"
+        body = words[linked if link and linked in words else f"{kind.value}.body"]
+        body = body.format(**values)
+        return MailText(subject, f"{greeting}\n\n{body}\n\n{company}")

@@ -12,6 +12,7 @@ from crm.errors import DuplicateAccountNumber, InvalidEmail, InvalidValue, Unkno
 from crm.phone import normalize_phone, try_normalize
 from crm.services.context import CrmContext
 from crm.services.mappers import case_info, customer_info
+from crm.settings import LANGUAGES, parse_language
 from crm.views import CustomerChanges, CustomerInfo, CustomerProfile, NewCustomer
 
 # Merging takes two or three records into one (a target and up to two duplicates).
@@ -45,6 +46,7 @@ class CustomerService:
                 tier=new.tier,
                 custom_fields={k: v for k, v in new.custom_fields.items() if v is not None},
                 addresses=[asdict(a) for a in new.addresses],
+                language=_language(new.language),
                 created_at=now,
                 updated_at=now,
             )
@@ -70,6 +72,8 @@ class CustomerService:
                 customer.custom_fields = {k: v for k, v in merged.items() if v is not None}
             if changes.addresses is not None:
                 customer.addresses = [asdict(a) for a in changes.addresses]
+            if changes.language is not None:
+                customer.language = _language(changes.language or None)
             if phones is not None or emails is not None:
                 await uow.customers.replace_contacts(customer, phones, emails)
             if phones is not None:
@@ -177,6 +181,12 @@ async def _free_account_number(uow: UnitOfWork) -> str:
         number = "C" + secrets.token_hex(4).upper()
         if await uow.customers.get_by_account(number) is None:
             return number
+
+
+def _language(given: str | None) -> str | None:
+    if given is not None and parse_language(given) is None:
+        raise InvalidValue(f"mails are written in {', '.join(LANGUAGES)}", field="language")
+    return given
 
 
 def _emails(given: Iterable[str]) -> list[str]:

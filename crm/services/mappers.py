@@ -22,6 +22,7 @@ from crm.db.models import (
 )
 from crm.domain.cases import CaseStatus, Priority, Severity, Visibility
 from crm.domain.journal import CallOutcome, Direction
+from crm.settings import parse_language
 from crm.views import (
     Address,
     AuditEntry,
@@ -51,6 +52,7 @@ def customer_info(customer: Customer) -> CustomerInfo:
         addresses=tuple(Address(**a) for a in customer.addresses or ()),
         custom_fields=dict(customer.custom_fields or {}),
         created_at=customer.created_at,
+        language=parse_language(customer.language),
     )
 
 

@@ -15,10 +15,10 @@ from crm.db.models import Case, Notification, OutboxMail, WebhookDelivery
 from crm.db.unit_of_work import UnitOfWork
 from crm.domain.mail_rules import MailKind, csat_eligible
 from crm.links import LinkPurpose
-from crm.mail.templates import render
+from crm.mail.templates import MailTemplates, ReplyDeadline
 from crm.services.context import CrmContext
 from crm.services.mappers import notification_info
-from crm.settings import WebhookEndpoint
+from crm.settings import WebhookEndpoint, parse_language
 from crm.views import NotificationInfo
 
 _LINKED = {
@@ -30,6 +30,8 @@ _LINKED = {
 class Outbox:
     def __init__(self, ctx: CrmContext) -> None:
         self._ctx = ctx
+        # Read now: a broken catalogue stops the server at start, not at the first mail.
+        self._templates = MailTemplates(ctx.settings.timezone)
 
     # ------------------------------------------------------------------ mails
 
@@ -44,16 +46,22 @@ class Outbox:
             " ".join(p for p in (customer.first_name, customer.last_name) if p) if customer else ""
         )
         settings = self._ctx.settings
-        mail = render(
+        now = self._ctx.clock.now()
+        deadline = None
+        if kind is MailKind.WAITING_FOR_CUSTOMER:
+            closes_at = case_.auto_close_at or now + settings.auto_close_after
+            deadline = ReplyDeadline(settings.auto_close_after, closes_at)
+        mail = self._templates.render(
             kind,
+            parse_language(customer.language if customer else None) or settings.default_language,
             case_number=str(case_.number),
             title=case_.title,
             customer_name=name,
             company=settings.company_name,
             text=text,
+            deadline=deadline,
             link=self._link(kind, str(case_.number)),
         )
-        now = self._ctx.clock.now()
         await uow.outbox.add(
             OutboxMail(
                 kind=kind.value,

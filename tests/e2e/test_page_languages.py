@@ -62,6 +62,24 @@ async def test_the_sign_in_page_and_the_desk_come_in_french_and_switch_to_englis
     assert console_errors == []
 
 
+async def test_a_user_with_a_language_of_their_own_gets_it_until_they_pick_another(
+    server: Server, page: Page, console_errors: list[str]
+) -> None:
+    await server.identity.set_language("anna", "en")
+    # The sign-in page knows nobody yet: it comes in the centre's French.
+    await _sign_in_in_french(page, "anna")
+    await expect(page).to_have_url(re.compile(r"/desk$"))
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.get_by_role("heading", name="My state")).to_be_visible()
+    await expect(page.locator("#language")).to_have_value("en")
+    # The choice on the page wins over the user's own language, and stays.
+    await page.locator("#language").select_option("fr")
+    await expect(page.get_by_role("heading", name="Mon état")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Mon état")).to_be_visible()
+    assert console_errors == []
+
+
 async def test_a_wrong_sign_in_is_told_in_french(page: Page, console_errors: list[str]) -> None:
     await page.goto("/signin")
     await page.get_by_label("Identifiant").fill("anna")

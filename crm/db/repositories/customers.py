@@ -90,7 +90,7 @@ class CustomerRepository:
             emails += [e for e in duplicate.emails if e not in emails]
             fields = {**duplicate.custom_fields, **fields}
             addresses += [a for a in duplicate.addresses if a not in addresses]
-            for name in ("first_name", "last_name", "company", "tier"):
+            for name in ("first_name", "last_name", "company", "tier", "language"):
                 if not getattr(target, name):
                     setattr(target, name, getattr(duplicate, name))
         owned = CustomerPhone.customer_id.in_([target.id, *ids])

@@ -21,7 +21,7 @@ from crm.db.models import Base, Customer
 from crm.db.unit_of_work import UnitOfWorkFactory
 from crm.services import CrmService
 from crm.settings import CrmSettings
-from crm.views import CallRecord
+from crm.views import CallRecord, NewCustomer
 
 
 def _customer(clock: FakeClock, account: str) -> Customer:
@@ -52,6 +52,18 @@ async def test_migrations_downgrade_to_base_and_upgrade_again(database_url: str)
     assert await current_revision(database_url) is None
     await upgrade_async(database_url)
     assert await current_revision(database_url) == head_revision()
+
+
+async def test_the_languages_migration_goes_down_and_up_keeping_the_customers(
+    database_url: str, uow_factory: UnitOfWorkFactory, clock: FakeClock
+):
+    service = CrmService(uow_factory, clock, CrmSettings())
+    customer = await service.create_customer(NewCustomer(account_number="L-1", language="en"))
+    await downgrade_async(database_url, "0004")
+    await upgrade_async(database_url, "0005")
+    kept = await service.get_customer(customer.id)
+    # The column came back empty: the customer is on the centre's language again.
+    assert (kept.account_number, kept.language) == ("L-1", None)
 
 
 async def test_unit_of_work_rolls_back_unless_committed(

@@ -84,8 +84,8 @@ async def _waiting_mail(
         number, "waiting_for_customer", actor="alice", message="Send us the invoice."
     )
     await make_sender(uow_factory, clock, smtp_server.port).drain()
-    await until(lambda: any("reply" in m["Subject"] for m in smtp_server.inbox.messages))
-    return next(m for m in smtp_server.inbox.messages if "reply" in m["Subject"])
+    await until(lambda: any("votre réponse" in m["Subject"] for m in smtp_server.inbox.messages))
+    return next(m for m in smtp_server.inbox.messages if "votre réponse" in m["Subject"])
 
 
 async def test_a_reply_to_the_waiting_mail_reopens_the_case_and_cancels_the_auto_close(

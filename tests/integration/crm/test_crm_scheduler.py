@@ -39,7 +39,8 @@ async def test_waiting_case_auto_closes_after_24h_and_customer_gets_the_notice_b
     assert result.closed_cases == [case_.number]
     assert result.mails_sent == 1
     await until(lambda: len(smtp_server.inbox.messages) == 3)
-    assert "closed" in smtp_server.inbox.messages[-1]["Subject"]
+    # French: the centre's language for a customer with none of their own.
+    assert "Votre dossier a été clôturé" in smtp_server.inbox.messages[-1]["Subject"]
     assert (await service.get_case(case_.number)).status is CaseStatus.CLOSED
 
 

@@ -99,6 +99,28 @@ async def test_an_edit_changes_only_what_it_names(
         assert (await answer(r))["customer"] is None
 
 
+async def test_a_customers_language_is_kept_changed_and_given_back_to_the_centre(
+    server: Server, accounts: Accounts, ben: aiohttp.ClientSession
+) -> None:  # C1 (the mails to them are written in it)
+    url = accounts.url("/api/v1/customers")
+    async with ben.post(url, json={"account_number": "L-1", "language": "en"}) as r:
+        created = await answer(r, 201)
+    assert created["language"] == "en"
+    path = accounts.url(f"/api/v1/customers/{created['id']}")
+    async with ben.get(path) as r:
+        assert (await answer(r))["customer"]["language"] == "en"
+    async with ben.patch(path, json={"first_name": "Jo"}) as r:
+        assert (await answer(r))["language"] == "en"  # not named: unchanged
+    async with ben.patch(path, json={"language": "fr"}) as r:
+        assert (await answer(r))["language"] == "fr"
+    async with ben.patch(path, json={"language": "es"}) as r:
+        await problem(r, 400, "invalid_request")
+    async with ben.patch(path, json={"language": ""}) as r:
+        assert (await answer(r))["language"] is None  # the centre's
+    async with ben.post(url, json={"account_number": "L-2"}) as r:
+        assert (await answer(r, 201))["language"] is None
+
+
 async def test_merging_keeps_every_phone_email_case_call_and_task_of_the_duplicates(
     server: Server, accounts: Accounts, ben: aiohttp.ClientSession, sup: aiohttp.ClientSession
 ) -> None:  # C1, C2 (seed 003: up to three records merged at once)
@@ -169,6 +191,7 @@ async def test_bad_customer_input_is_refused_and_changes_nothing(
         ({"account_number": "B-2", "phones": ["06" * 40]}, 400, "invalid_request"),
         ({"account_number": "B-2", "owner": "2002"}, 400, "invalid_request"),
         ({"account_number": "B-2", "first_name": "a\x00b"}, 400, "invalid_request"),
+        ({"account_number": "B-2", "language": "de"}, 400, "invalid_request"),
     ]
     for body, status, code in refused:
         async with ben.post(url, json=body) as r:

@@ -11,6 +11,7 @@ from yarl import URL
 
 from acd.bootstrap import Server
 from acd.config import Settings
+from crm.accounts import InvalidUser
 from tests.support.accounts import PASSWORD, Accounts, problem
 
 
@@ -107,6 +108,19 @@ async def test_a_bearer_token_works_until_revoked_and_its_last_use_is_kept(
     await server.identity.revoke_token("reports")
     async with http.get(accounts.url("/api/v1/stats"), headers=bearer) as r:
         await problem(r, 401, "invalid_token")
+
+
+async def test_the_session_names_the_users_own_language_for_the_pages(
+    server: Server, accounts: Accounts
+) -> None:
+    await server.identity.set_language("ben", "en")
+    with pytest.raises(InvalidUser):
+        await server.identity.set_language("anna", "de")
+    ben, anna = await accounts.client("ben"), await accounts.client("anna")
+    async with ben.get(accounts.url("/api/v1/session")) as r:
+        assert (await r.json())["language"] == "en"
+    async with anna.get(accounts.url("/api/v1/session")) as r:
+        assert (await r.json())["language"] is None  # the centre's
 
 
 async def test_disabling_a_user_ends_their_sessions(server: Server, accounts: Accounts) -> None:

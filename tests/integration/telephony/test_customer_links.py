@@ -37,7 +37,8 @@ def settings(settings: Settings, database_url: str, smtp: SmtpServer) -> Setting
 
 
 async def _mail(smtp: SmtpServer, address: str, kind: str) -> Message:
-    """The first mail to `address` whose subject says `kind`."""
+    """The first mail to `address` whose subject says `kind` (in French: the example
+    centre's language, which customers without one of their own are written in)."""
 
     def found() -> list[Message]:
         return [m for m in smtp.inbox.to(address) if kind in str(m["Subject"])]
@@ -76,8 +77,8 @@ async def test_the_customer_confirms_the_resolution_and_then_answers_the_survey(
     ben = await accounts.client("ben")
     anyone = await accounts.client(None)
     number = await _resolved_case(server, accounts, "Hugo", "hugo@example.org")
-    confirm = _token(await _mail(smtp, "hugo@example.org", "solved"), "confirm")
-    assert not [m for m in smtp.inbox.to("hugo@example.org") if "How did we do" in m["Subject"]]
+    confirm = _token(await _mail(smtp, "hugo@example.org", "résolu"), "confirm")
+    assert not [m for m in smtp.inbox.to("hugo@example.org") if "Votre avis" in m["Subject"]]
 
     async with anyone.get(accounts.url(f"/api/v1/links/confirm/{confirm}")) as r:
         assert (await r.json()) == {"case_number": number, "title": "VPN", "status": "resolved"}
@@ -85,7 +86,7 @@ async def test_the_customer_confirms_the_resolution_and_then_answers_the_survey(
         assert (await r.json())["status"] == "closed"
     async with anyone.post(accounts.url("/api/v1/links/confirm"), json={"token": confirm}) as r:
         assert (await r.json())["status"] == "closed"  # a second click changes nothing
-    survey = _token(await _mail(smtp, "hugo@example.org", "How did we do"), "survey")
+    survey = _token(await _mail(smtp, "hugo@example.org", "Votre avis"), "survey")
 
     given = {"token": survey, "score": 4, "comment": "Quick, thanks"}
     async with anyone.post(accounts.url("/api/v1/links/survey"), json=given) as r:
@@ -115,7 +116,7 @@ async def test_a_forged_expired_or_misused_link_is_refused_and_changes_nothing(
     ben = await accounts.client("ben")
     anyone = await accounts.client(None)
     number = await _resolved_case(server, accounts, "Lou", "lou@example.org")
-    confirm = _token(await _mail(smtp, "lou@example.org", "solved"), "confirm")
+    confirm = _token(await _mail(smtp, "lou@example.org", "résolu"), "confirm")
     refusals = [
         ("/api/v1/links/confirm", {"token": confirm[:-2] + "xx"}, 404, "invalid_link"),
         ("/api/v1/links/survey", {"token": confirm, "score": 5}, 404, "invalid_link"),

@@ -107,9 +107,10 @@ class CaseService:
     async def set_case_status(
         self, case_number: str, status: CaseStatus | str, *, actor: str, message: str = ""
     ) -> CaseInfo:
-        """S3 workflow with its side effects: S5 (waiting: mail + 24 h deadline), D7
-        (resolved: confirmation request; closed after resolution: satisfaction), Q4 (CSAT on
-        first resolution, at most one per contact per 24 h). S8: closed is final."""
+        """S3 workflow with its side effects: S5 (waiting: mail + auto-close deadline), D7
+        (resolved: confirmation request; closed after resolution: satisfaction survey), Q4
+        (one survey per case, at most one per contact within the cooldown). S8: closed is
+        final."""
         target = parse_enum(CaseStatus, status, "status")
         async with self._ctx.uow() as uow:
             case_ = await require_case(uow, case_number, for_update=True)

@@ -44,7 +44,7 @@ class CustomerLinkService:
 
     async def confirm_resolution(self, token: str) -> CaseInfo:
         """D7: the customer confirms the resolution: the case closes and the satisfaction
-        survey follows (Q4's once per case and per 24 h kept). Confirming twice is
+        survey follows (Q4's once per case and per cooldown kept). Confirming twice is
         harmless; a case the agent has reopened since cannot be confirmed."""
         number = self._links().case_number(LinkPurpose.CONFIRM, token)
         async with self._ctx.uow() as uow:

@@ -35,13 +35,17 @@ def _random_calls(rng: random.Random, count: int) -> list[CallRecord]:
     calls = []
     for n in range(count):
         direction = rng.choice([Direction.INBOUND] * 4 + [Direction.OUTBOUND])
+        started = START + timedelta(seconds=rng.randrange(3 * 86400))
+        # One call in ten is still in progress: neither side may count it.
+        ended = None if rng.random() < 0.1 else started + timedelta(minutes=5)
         calls.append(
             CallRecord(
                 f"c{n}",
                 direction=direction,
                 caller_number="0612345678",
                 queue=rng.choice(QUEUES),
-                started_at=START + timedelta(seconds=rng.randrange(3 * 86400)),
+                started_at=started,
+                ended_at=ended,
                 wait_s=rng.choice([*WAITS, rng.uniform(0, 120)]),
                 talk_s=rng.choice([None, 0.0, rng.lognormvariate(5, 0.7)]),
                 wrapup_s=rng.choice([None, rng.uniform(0, 60)]),
@@ -54,6 +58,7 @@ def _random_calls(rng: random.Random, count: int) -> list[CallRecord]:
             direction=Direction.INBOUND,
             queue="quiet",
             started_at=START,
+            ended_at=START,
             outcome=CallOutcome.CLOSED_HOURS,
         )
     )

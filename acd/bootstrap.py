@@ -21,7 +21,7 @@ from acd.ami.fastagi import FastAgiServer
 from acd.api.app import HttpRunner, create_app, listen
 from acd.bus import EventBus
 from acd.centre import BusinessHours, Centre, agent_specs, intake_scripts, load_centre, queue_specs
-from acd.config import DEFAULT_STATE_DIR, Settings
+from acd.config import ConfigError, Settings
 from acd.metrics import Metrics
 from acd.telephony.affinity import CallerAffinity
 from acd.telephony.case_assigner import CaseAssigner
@@ -258,13 +258,21 @@ async def _start_mail_in(settings: Settings, crm: CrmService) -> MailReceiver | 
 def _link_secret(settings: Settings) -> str:
     if settings.http.link_secret is not None:
         return settings.http.link_secret.get_secret_value()
-    path = DEFAULT_STATE_DIR / "link.secret"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):  # made before, or by a process alongside
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+    path = settings.http.link_secret_file
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # made before, or by a process alongside
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(32))
+        return path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(
+            [
+                f"http.link_secret_file: cannot make or read {path} ({exc.strerror}); "
+                "set ACD_HTTP_LINK_SECRET or ACD_HTTP_LINK_SECRET_FILE"
+            ]
+        ) from exc
 
 
 def crm_settings(settings: Settings, centre: Centre | None = None) -> CrmSettings:

@@ -99,9 +99,10 @@ class HttpSettings(_Section):
     secure_cookies: bool = False
     # Where customers reach the links in our mails (D7, Q4); empty: this server's address.
     public_url: Annotated[str, Field(pattern=r"^(https?://[^\s/?#]{1,253}(/[^\s?#]*)?)?$")] = ""
-    # Signs those links; unset, a secret is made once in the state directory (link.secret).
-    # Every node of a centre must use the same one.
+    # Signs those links: the secret itself, or a file holding it (made at the first start
+    # when it can be). Every node of a centre must use the same one.
     link_secret: SecretStr | None = None
+    link_secret_file: Path = DEFAULT_STATE_DIR / "link.secret"
 
     def link_base(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from datetime import timedelta
@@ -204,3 +205,19 @@ def test_an_intake_script_for_an_unknown_queue_is_refused(tmp_path: Path) -> Non
         ConfigError, match=re.escape("intake.queues.hotell: unknown queue 'hotell'")
     ):
         load_centre(centre)
+
+
+def test_the_mail_link_secret_is_made_once_and_an_unwritable_place_is_a_clear_error(
+    tmp_path: Path,
+) -> None:  # D7
+    place = {"ACD_HTTP_LINK_SECRET_FILE": str(tmp_path / "state" / "link.secret")}
+    first = crm_settings(load_settings(env=place)).link_secret
+    assert len(first) >= 32 and crm_settings(load_settings(env=place)).link_secret == first
+    given = crm_settings(load_settings(env={"ACD_HTTP_LINK_SECRET": "s3cret"}))
+    assert given.link_secret == "s3cret"
+    (tmp_path / "ro").mkdir(mode=0o500)
+    unwritable = {"ACD_HTTP_LINK_SECRET_FILE": str(tmp_path / "ro" / "sub" / "link.secret")}
+    if os.geteuid() == 0:  # root writes anywhere: a file's parent that is a file fails too
+        (tmp_path / "ro" / "sub").write_text("")
+    with pytest.raises(ConfigError, match="ACD_HTTP_LINK_SECRET"):
+        crm_settings(load_settings(env=unwritable))

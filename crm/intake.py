@@ -13,6 +13,7 @@ Schema of `ivr-config/intake.yaml`::
             required: true
             choices: [office, hotel]
             when: {question: earlier_id, equals: value}   # or `in: [v1, v2]`
+            sets_case_type: true   # at most one question: its answer is the case type (S4)
 
 `load_intake_scripts(document)` validates a loaded document and raises
 `IntakeConfigError` listing every problem with its path (`queues.support.questions[1].choices`).
@@ -90,6 +91,8 @@ class Question(BaseModel):
     required: bool = False
     choices: list[str] | None = None
     when: Condition | None = None
+    # S4: the answer is the case's type, which escalation matches against agents' types.
+    sets_case_type: bool = False
 
     @model_validator(mode="after")
     def _choices_match_type(self) -> Question:
@@ -99,6 +102,8 @@ class Question(BaseModel):
             raise ValueError("`choices` is only for type `choice`")
         if self.choices is not None and len(set(self.choices)) != len(self.choices):
             raise ValueError("duplicate entries in `choices`")
+        if self.sets_case_type and self.type not in ("choice", "text"):
+            raise ValueError("`sets_case_type` is for a choice or text question")
         return self
 
 
@@ -111,6 +116,8 @@ class IntakeScript(BaseModel):
 
     @model_validator(mode="after")
     def _ids_and_conditions(self) -> IntakeScript:
+        if sum(q.sets_case_type for q in self.questions) > 1:
+            raise ValueError("at most one question may set the case type")
         seen: dict[str, Question] = {}
         for question in self.questions:
             if question.id in seen:

@@ -235,6 +235,20 @@ class TicketService:
                 for qid, value in typed.items()
             )
             await self._actions.audit(uow, case_, actor, "intake", None, script.name, now)
+            case_type = next(
+                (
+                    str(typed[q.id])
+                    for q in script.questions
+                    if q.sets_case_type and typed.get(q.id)
+                ),
+                None,
+            )
+            if case_type is not None and case_type != case_.subject:
+                # S4: the intake's answer types the case for escalation.
+                await self._actions.audit(
+                    uow, case_, actor, "subject", case_.subject, case_type, now
+                )
+                case_.subject = case_type
             touch(case_, now)
             await uow.commit()
         return typed

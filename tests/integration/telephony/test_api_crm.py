@@ -129,7 +129,7 @@ async def test_a_priority_set_by_hand_overrides_the_automatic_one(
 
 async def test_intake_answers_are_checked_against_the_queue_script_and_stored_with_the_case(
     server: Server, http: aiohttp.ClientSession
-) -> None:  # D4
+) -> None:  # D4, S4
     number = await _support_case(server)
     path = f"/api/v1/cases/{number}/intake"
     refused = [
@@ -160,6 +160,9 @@ async def test_intake_answers_are_checked_against_the_queue_script_and_stored_wi
         ("product", "hotel", "2002"),
         ("blocking", True, "2002"),
     }
+    # The script's `sets_case_type` question typed the case, for escalation by type (S4).
+    assert details.case.subject == "hotel"
+    assert ("subject", "hotel") in [(e.field, e.new_value) for e in details.audit]
     async with http.get(_url(server, "/api/v1/intake/support")) as r:
         assert [q["id"] for q in (await r.json())["questions"]] == ["product", "blocking"]
 

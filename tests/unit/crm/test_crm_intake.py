@@ -165,3 +165,16 @@ def test_unknown_keys_are_rejected():  # D4
             {"queues": {"q": {"questions": [{"id": "a", "label": "A", "reqired": True}]}}}
         )
     assert info.value.errors[0][0] == "queues.q.questions[0].reqired"
+
+
+def test_only_one_choice_or_text_question_may_set_the_case_type():  # S4
+    yes_no = {"id": "b", "label": "B", "type": "yes_no", "sets_case_type": True}
+    two = [
+        {"id": "a", "label": "A", "sets_case_type": True},
+        {"id": "c", "label": "C", "sets_case_type": True},
+    ]
+    bad = {"queues": {"one": {"questions": [yes_no]}, "two": {"questions": two}}}
+    with pytest.raises(IntakeConfigError) as info:
+        load_intake_scripts(bad, prefix="intake")
+    messages = " ".join(message for _, message in info.value.errors)
+    assert "choice or text question" in messages and "at most one question" in messages

@@ -176,7 +176,7 @@ def _scheduler(
         WebhookSender(
             uow_factory,
             clock,
-            crm_settings(settings).webhooks,
+            crm.settings.webhooks,
             WebhookSettings(max_attempts=settings.webhook_max_attempts),
         ),
     )

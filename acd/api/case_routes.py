@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from acd import access
-from acd.api.common import BUS, CENTRE, CRM, TELEPHONY, ApiProblem, json_response
+from acd.api.common import BUS, CENTRE, CRM, ApiProblem, json_response, require_agent
 from acd.api.contract import (
     CASE,
     SELF_AGENT,
@@ -26,11 +26,6 @@ from crm.domain.cases import ACTIVE_STATUSES, CaseStatus, Priority, Severity, Vi
 from crm.views import CaseChanges, CaseFilter, HandOpenedCase
 
 
-def _known_agent(request: web.Request, agent_id: str) -> None:
-    """Raises unknown_agent (404) for an id the centre does not declare."""
-    request.app[TELEPHONY].router.agent(agent_id)
-
-
 def _known_queue(request: web.Request, queue: str | None) -> None:
     if queue is not None and queue not in request.app[CENTRE].queues:
         raise ApiProblem(422, "invalid_value", f"no queue {queue!r}", {"field": "queue"})
@@ -47,7 +42,7 @@ async def open_case(request: web.Request) -> web.Response:
     if not supervisor and body.owner not in (None, principal.agent_id):
         raise ApiProblem(403, "forbidden", "agents open cases for themselves only")
     if owner is not None:
-        _known_agent(request, owner)
+        require_agent(request, owner)
     _known_queue(request, body.queue)
     case = await request.app[CRM].open_case_by_hand(
         HandOpenedCase(
@@ -94,7 +89,7 @@ async def assign_case(request: web.Request) -> web.Response:
     if not supervisor and (agent_id is None or agent_id != principal.agent_id):
         raise ApiProblem(403, "forbidden", "agents take cases for themselves only")
     if agent_id is not None:
-        _known_agent(request, agent_id)
+        require_agent(request, agent_id)
     case = await request.app[CRM].assign_case(
         parsed_path(request, CasePath).number,
         agent_id,
@@ -144,7 +139,7 @@ async def agent_cases(request: web.Request) -> web.Response:
     """S2: the agent's case queue (their active cases) and its capacity; a supervisor's
     assignments may take it past capacity."""
     agent_id = parsed_path(request, AgentPath).agent_id
-    _known_agent(request, agent_id)
+    require_agent(request, agent_id)
     crm = request.app[CRM]
     cases = await crm.list_cases(
         CaseFilter(statuses=_statuses("active"), owner_agent_id=agent_id, limit=200)

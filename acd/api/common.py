@@ -46,6 +46,11 @@ class ApiProblem(Exception):
         self.extra = extra or {}
 
 
+def require_agent(request: web.Request, agent_id: str) -> None:
+    """Raises unknown_agent (404) for an id the centre does not declare."""
+    request.app[TELEPHONY].router.agent(agent_id)
+
+
 def to_json(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from acd import access
-from acd.api.common import BUS, CENTRE, CRM, TELEPHONY, ApiProblem, json_response
+from acd.api.common import BUS, CENTRE, CRM, TELEPHONY, ApiProblem, json_response, require_agent
 from acd.api.contract import (
     ADMIN,
     CASE,
@@ -53,11 +53,6 @@ from crm.errors import UnknownIntakeScript
 from crm.intake import IntakeScript
 
 INTAKE = web.AppKey("intake", dict[str, IntakeScript])
-
-
-def _require_agent(request: web.Request, agent_id: str) -> None:
-    """Raises unknown_agent (404) for an id the centre does not declare."""
-    request.app[TELEPHONY].router.agent(agent_id)
 
 
 # --- cases ----------------------------------------------------------------------------
@@ -213,7 +208,7 @@ async def create_task(request: web.Request) -> web.Response:
         request, principal, body
     ):
         raise ApiProblem(403, "forbidden", "agents book for themselves or for a case's owner")
-    _require_agent(request, body.assignee)
+    require_agent(request, body.assignee)
     task = await request.app[CRM].create_task(
         actor=_actor(request),
         assignee=body.assignee,
@@ -229,7 +224,7 @@ async def create_task(request: web.Request) -> web.Response:
 @endpoint(SELF_AGENT, path=AgentPath, query=TasksQuery)
 async def agent_tasks(request: web.Request) -> web.Response:
     agent_id = parsed_path(request, AgentPath).agent_id
-    _require_agent(request, agent_id)
+    require_agent(request, agent_id)
     include_done = parsed_query(request, TasksQuery).include_done
     tasks = await request.app[CRM].tasks_for(agent_id, include_done=include_done)
     return json_response(tasks)
@@ -248,7 +243,7 @@ async def complete_task(request: web.Request) -> web.Response:
 @endpoint(SELF_AGENT, path=AgentPath, query=NotificationsQuery)
 async def agent_notifications(request: web.Request) -> web.Response:
     agent_id = parsed_path(request, AgentPath).agent_id
-    _require_agent(request, agent_id)
+    require_agent(request, agent_id)
     unread = parsed_query(request, NotificationsQuery).unread
     notes = await request.app[CRM].notifications_for(agent_id, unread_only=unread)
     return json_response(notes)
@@ -259,7 +254,7 @@ async def send_message(request: web.Request) -> web.Response:
     """S10: a supervisor's message to an agent, stored and pushed live to their desktop;
     the sender is the signed-in supervisor."""
     agent_id = parsed_path(request, AgentPath).agent_id
-    _require_agent(request, agent_id)
+    require_agent(request, agent_id)
     body = parsed_body(request, MessageBody)
     note = await request.app[CRM].notify(
         agent_id,

@@ -1,7 +1,7 @@
 """Q3: a case nobody owns finds an owner among the queue's available agents, by the
 queue's steps (smart, workload, random), within the case capacity (S2). A pass runs when
-cases change through the API (`CasesChanged`), when an agent's state changes (they may
-have become available), and every `PASS_INTERVAL_S` for what changed elsewhere (the
+cases change through the API (`CasesChanged`), when an agent becomes available (logs in
+or ends a pause), and every `PASS_INTERVAL_S` for what changed elsewhere (the
 scheduler's auto-close frees room too)."""
 
 from __future__ import annotations
@@ -49,6 +49,14 @@ class CaseAssigned:
     step: AssignmentStep
 
 
+def _may_free_an_owner(event: CasesChanged | AgentStateEvent) -> bool:
+    """A pass is worth it when cases changed or an agent became available; the state
+    changes of a call (ringing, on call, wrap-up) leave the candidates as they were."""
+    if isinstance(event, CasesChanged):
+        return True
+    return event.new in AVAILABLE and event.old not in AVAILABLE
+
+
 class CaseAssigner:
     def __init__(
         self,
@@ -87,7 +95,8 @@ class CaseAssigner:
                     log.exception("case_assignment_failed")
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(PASS_INTERVAL_S):
-                        await events.get()
+                        while not _may_free_an_owner(await events.get()):
+                            pass
                 # One pass for a burst of changes.
                 while not events.empty():
                     events.get_nowait()
